@@ -1,0 +1,237 @@
+"""Before an edit is saved: what changes for each person over the coming weeks.
+
+``ChangePreviewDialog.ask(parent, diffs, engineers)`` shows one row per person whose schedule
+changes (shifts, hours, nights, weekend days and holidays, "before → after" with the change in
+words and a ▲/▼ mark that does not rely on colour); expanding a row lists the shifts gained and
+lost. ``compute_diffs`` makes the diffs from a plan with and without the edit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from oncall.domain.diff import PersonDiff, PersonLoad, diff_schedules
+from oncall.domain.model import Engineer, Role, Shift, TeamPlan
+from oncall.ui.models import engineer_name, fmt_hours, fmt_span
+
+log = logging.getLogger(__name__)
+
+PREVIEW_WEEKS = 8  # how far ahead an edit's effect is shown
+
+# (label, attribute of PersonLoad, singular noun, plural noun)
+METRICS: tuple[tuple[str, str, str, str], ...] = (
+    ("Shifts", "shifts", "shift", "shifts"),
+    ("Hours", "hours", "h", "h"),
+    ("Nights", "nights", "night", "nights"),
+    ("Weekend days", "weekend_days", "day", "days"),
+    ("Holidays", "holidays", "holiday", "holidays"),
+)
+
+
+def holiday_dates(engineers: Sequence[Engineer], years: range) -> dict[int, frozenset[date]]:
+    """Each engineer's public holidays (by country and region) in ``years``; unknown places
+    simply have none, since a typo in a country must not block an edit."""
+    out: dict[int, frozenset[date]] = {}
+    wanted = [e for e in engineers if e.country]
+    if not wanted:
+        return out
+    import holidays  # only needed here, kept off start-up
+
+    for e in wanted:
+        try:
+            days = holidays.country_holidays(
+                e.country.upper(), subdiv=e.region or None, years=list(years)
+            )
+        except (NotImplementedError, KeyError, ValueError):
+            log.info("No holiday calendar for %s/%s", e.country, e.region)
+            continue
+        out[e.id] = frozenset(days.keys())
+    return out
+
+
+def compute_diffs(
+    before: TeamPlan, after: TeamPlan, start: datetime, weeks: int = PREVIEW_WEEKS
+) -> list[PersonDiff]:
+    """Per-person differences of the final schedule over ``[start, start + weeks)`` between a
+    plan without the edit and one with it."""
+    from oncall.domain.schedule import resolve
+
+    end = start + timedelta(weeks=weeks)
+    people = {e.id: e for e in (*before.engineers, *after.engineers)}
+    years = range(start.year - 1, end.year + 2)  # local dates can fall a day either side
+    return diff_schedules(
+        resolve(before, start, end).shifts,
+        resolve(after, start, end).shifts,
+        list(people.values()),
+        holiday_dates(list(people.values()), years),
+    )
+
+
+def _number(value: float, attr: str) -> str:
+    return fmt_hours(value) if attr == "hours" else str(int(value))
+
+
+def describe_change(before: PersonLoad, after: PersonLoad, attr: str, one: str, many: str) -> str:
+    """ "3 → 4  ▲ 1 more shift", "84 h → 0 h  ▼ 84 h fewer", or "2 (same)"."""
+    b, a = getattr(before, attr), getattr(after, attr)
+    if abs(a - b) < 0.05:
+        return f"{_number(b, attr)} (same)"
+    delta = a - b
+    amount = _number(abs(delta), attr)
+    noun = "" if attr == "hours" else " " + (one if abs(delta) == 1 else many)
+    words = "more" if delta > 0 else "fewer"
+    mark = "▲" if delta > 0 else "▼"
+    return f"{_number(b, attr)} → {_number(a, attr)}\n{mark} {amount} {words}{noun}"
+
+
+def describe_shift(shift: Shift, zone: str) -> str:
+    """One shift in the person's own zone, with its role."""
+    return f"{fmt_span(shift.start, shift.end, zone)} ({zone}), {Role(shift.role).value}"
+
+
+class ChangePreviewDialog(QDialog):
+    """Shows per-person changes and asks to go ahead; Save is the default, Escape cancels."""
+
+    def __init__(
+        self,
+        diffs: Sequence[PersonDiff],
+        engineers: Mapping[int, Engineer],
+        parent: QWidget | None = None,
+        *,
+        title: str = "Check what changes",
+        intro: str = "",
+        confirm_text: str = "&Save",
+        weeks: int = PREVIEW_WEEKS,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.diffs = list(diffs)
+        self.engineers = dict(engineers)
+        changed = [d for d in self.diffs if d.changed]
+        unchanged = [d for d in self.diffs if not d.changed]
+
+        layout = QVBoxLayout(self)
+        heading = QLabel(
+            intro or f"What this changes for each person over the coming {weeks} weeks:"
+        )
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+
+        self.tree = QTreeWidget(self)
+        self.tree.setHeaderLabels(["Person", *(m[0] for m in METRICS)])
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setAccessibleName("Changes per person")
+        # Air between the columns; sizes stay in the font's units so 200% scale holds.
+        self.tree.setStyleSheet("QTreeView::item { padding: 0.15em 0.6em 0.15em 0.1em; }")
+        header = self.tree.header()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for diff in changed:
+            item = self._person_item(diff)
+            self.tree.addTopLevelItem(item)
+            for i in range(item.childCount()):  # spanning only sticks once in the tree
+                item.child(i).setFirstColumnSpanned(True)
+        # The name column fits the names; the spanned shift lines must not widen it.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        metrics = self.tree.fontMetrics()
+        bold = QFont(self.tree.font())
+        bold.setBold(True)
+        widest = max(
+            [
+                QFontMetrics(bold).horizontalAdvance(self.tree.topLevelItem(i).text(0))
+                for i in range(self.tree.topLevelItemCount())
+            ]
+            + [metrics.horizontalAdvance("Person")]
+        )
+        header.resizeSection(0, widest + self.tree.indentation() + metrics.averageCharWidth() * 4)
+        self.tree.setVisible(bool(changed))
+        layout.addWidget(self.tree, 1)
+
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        if not changed:
+            self.summary.setText("No one's schedule changes.")
+            font = self.summary.font()
+            font.setPointSizeF(font.pointSizeF() * 1.2)
+            self.summary.setFont(font)
+        elif unchanged:
+            names = ", ".join(engineer_name(self.engineers, d.engineer_id) for d in unchanged)
+            self.summary.setText(f"Unchanged: {names}.")
+        else:
+            self.summary.hide()
+        layout.addWidget(self.summary)
+        if changed:
+            hint = QLabel("Expand a person (→ or +) to see the shifts they gain and lose.")
+            hint.setWordWrap(True)
+            hint.setEnabled(False)  # a quiet, secondary line
+            layout.addWidget(hint)
+
+        self.buttons = QDialogButtonBox(self)
+        self.confirm_button = self.buttons.addButton(
+            confirm_text, QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.confirm_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.accept)
+
+        self.tree.setFocus()
+        if changed:
+            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
+
+    def _person_item(self, diff: PersonDiff) -> QTreeWidgetItem:
+        name = engineer_name(self.engineers, diff.engineer_id)
+        cells = [describe_change(diff.before, diff.after, *m[1:]) for m in METRICS]
+        item = QTreeWidgetItem([name, *cells])
+        bold = QFont(item.font(0))
+        bold.setBold(True)
+        item.setFont(0, bold)
+        for column, text in enumerate(cells, start=1):
+            if not text.endswith("(same)"):
+                item.setFont(column, bold)
+        engineer = self.engineers.get(diff.engineer_id)
+        zone = engineer.zone if engineer is not None else "UTC"
+        for label, shifts in (("gains", diff.gained), ("loses", diff.lost)):
+            for shift in sorted(shifts, key=lambda s: s.start):
+                mark = "+" if label == "gains" else "−"
+                child = QTreeWidgetItem([f"{mark} {label} {describe_shift(shift, zone)}"])
+                item.addChild(child)
+        item.setToolTip(0, f"{len(diff.gained)} shifts gained, {len(diff.lost)} lost")
+        return item
+
+    def person_rows(self) -> dict[str, list[str]]:
+        """What each person's row shows, by name (for tests and screen readers)."""
+        rows: dict[str, list[str]] = {}
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            rows[item.text(0)] = [item.text(c) for c in range(1, self.tree.columnCount())]
+        return rows
+
+    @classmethod
+    def ask(
+        cls,
+        parent: QWidget | None,
+        diffs: Sequence[PersonDiff],
+        engineers: Mapping[int, Engineer],
+        **options: object,
+    ) -> bool:
+        """Show the changes and return True when the user confirms (modal)."""
+        dialog = cls(diffs, engineers, parent, **options)  # type: ignore[arg-type]
+        return dialog.exec() == QDialog.DialogCode.Accepted
