@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+# How long a SQLite writer waits for another one (the GUI and a worker thread) before failing.
+BUSY_TIMEOUT_MS = 10_000
 
 
 def sqlite_url(path: Path) -> str:
@@ -14,10 +18,29 @@ def sqlite_url(path: Path) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout."""
-    raise NotImplementedError
+    """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout.
+
+    SQLite keeps the sqlite3 driver's default transaction handling (BEGIN before the first
+    write), which waits politely for other writers; a transaction's writes still commit or
+    roll back together. Migrations open their own explicit transaction (see ``migrations/env.py``).
+    """
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # WAL lets readers (the window) work while a writer (an import) commits.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded values after commit (``expire_on_commit=False``)."""
-    raise NotImplementedError
+    return sessionmaker(engine, expire_on_commit=False)
