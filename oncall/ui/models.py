@@ -137,7 +137,9 @@ class DataclassTableModel(QAbstractTableModel, Generic[T]):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.tooltip(item, column)
         if role == SORT_ROLE:
-            return self.sort_key(item, column)
+            key = self.sort_key(item, column)
+            # Qt compares numbers and strings, not Python objects: instants sort as timestamps.
+            return key.timestamp() if isinstance(key, datetime) else key
         if role == ROW_ROLE:
             return item
         if role == Qt.ItemDataRole.FontRole and self.dimmed(item):
@@ -151,7 +153,7 @@ class DataclassTableModel(QAbstractTableModel, Generic[T]):
         """What cell ``column`` of ``item`` shows."""
         raise NotImplementedError
 
-    def sort_key(self, item: T, column: int) -> Any:
+    def sort_key(self, item: T, column: int) -> str | int | float | datetime:
         """What the column sorts by: the shown text ignoring case, unless overridden."""
         return self.text(item, column).casefold()
 
@@ -205,9 +207,10 @@ class EngineerTableModel(DataclassTableModel[Engineer]):
 
     def sort_key(self, item: Engineer, column: int) -> Any:
         if column == 2:
-            # By offset now, then name: people who are awake together sort together.
+            # By offset now, then zone: people who are awake together sort together.
             offset = self._clock().astimezone(ZoneInfo(item.zone)).utcoffset()
-            return (offset.total_seconds() if offset else 0.0, item.zone)
+            minutes = int(offset.total_seconds() // 60) if offset else 0
+            return f"{minutes + 100_000:07d} {item.zone.casefold()}"
         return super().sort_key(item, column)
 
     def dimmed(self, item: Engineer) -> bool:
