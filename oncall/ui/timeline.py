@@ -991,7 +991,6 @@ class TimelineWidget(QWidget):
         if current is not None:
             t = max(current.start, self._start)
         self._set_cursor(row, self._index_near(row, t), t)
-        self._cursor_time = t
         if self._selection is not None:
             _, a, b = self._selection
             self._selection = (row, a, b)
