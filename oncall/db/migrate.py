@@ -129,11 +129,12 @@ def backup_sqlite(path: Path, backups: Path, keep: int = 10) -> Path:
     copy. The copy only gets its final name once complete; older copies beyond ``keep`` go."""
     backups.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # local time: the name is for people
-    target = backups / f"{BACKUP_PREFIX}{stamp}.sqlite"
-    n = 1
-    while target.exists():  # two upgrades in one second (tests, scripts)
-        n += 1
-        target = backups / f"{BACKUP_PREFIX}{stamp}-{n}.sqlite"
+    # Two copies in one second (scripts, tests) are numbered on from the newest of that second.
+    same_second = [k for (st, k), _ in _backups(backups) if st == stamp]
+    n = max(same_second, default=0) + 1
+    target = backups / (
+        f"{BACKUP_PREFIX}{stamp}.sqlite" if n == 1 else f"{BACKUP_PREFIX}{stamp}-{n}.sqlite"
+    )
     partial = target.with_name(target.name + ".partial")
     source = sqlite3.connect(path)
     try:
@@ -149,12 +150,17 @@ def backup_sqlite(path: Path, backups: Path, keep: int = 10) -> Path:
     return target
 
 
-def _prune(backups: Path, keep: int) -> None:
+def _backups(backups: Path) -> list[tuple[tuple[str, int], Path]]:
+    """Our copies in ``backups``, oldest first, keyed by (timestamp, number in that second)."""
     copies = []
     for p in backups.glob(f"{BACKUP_PREFIX}*.sqlite"):
         m = _BACKUP_FILE.match(p.name)
-        if m:  # never delete a file we did not name
+        if m:  # never touch a file we did not name
             copies.append(((m.group(1), int(m.group(2) or 1)), p))
-    copies.sort()
-    for _, old in copies[: max(0, len(copies) - keep)]:
+    return sorted(copies)
+
+
+def _prune(backups: Path, keep: int) -> None:
+    copies = _backups(backups)
+    for _, old in copies[: max(0, len(copies) - max(keep, 1))]:
         old.unlink(missing_ok=True)
