@@ -1,0 +1,244 @@
+"""``oncall``: with a subcommand it runs headless (oncall.cli); without one it opens the window.
+
+Start-up order (reference/aesthetics.md 3.2): arguments, paths, logging, faulthandler,
+QApplication, crash reporter, database (migrated; a newer one refused), main window. Qt is
+imported only on the window's path, so ``--version`` and every subcommand stay Qt-free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import oncall
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from oncall.app import AppContext
+    from oncall.paths import AppPaths
+
+log = logging.getLogger("oncall")
+
+EXIT_AFTER_PAINT_ENV = "ONCALL_EXIT_AFTER_PAINT"
+_MODULE_T0 = time.perf_counter()
+
+
+def seconds_since_process_start() -> float:
+    """Seconds since this process began (Linux: from /proc; elsewhere since this import)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        start_ticks = int(fields[19])  # field 22, starttime, in clock ticks after boot
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.perf_counter() - _MODULE_T0
+
+
+def _subcommands() -> frozenset[str]:
+    try:
+        from oncall.cli import SUBCOMMANDS
+    except ImportError:  # a build without the CLI: every word is then a usage error
+        return frozenset()
+    return frozenset(SUBCOMMANDS)
+
+
+def _first_word(argv: Sequence[str]) -> str | None:
+    """The first argument that is not an option or an option's value."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--data-dir":
+            skip = True
+            continue
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The window's options."""
+    parser = argparse.ArgumentParser(
+        prog="oncall",
+        description="Plan fair on-call rotations and see who is on call. Without a "
+        "subcommand the window opens; `oncall COMMAND --help` describes the subcommands.",
+    )
+    parser.add_argument("--data-dir", help="keep every file in this folder (or $ONCALL_DATA_DIR)")
+    parser.add_argument("--demo", action="store_true", help="open a demo team in its own database")
+    parser.add_argument("--debug", action="store_true", help="verbose logging, also on stderr")
+    parser.add_argument("--version", action="version", version=f"oncall {oncall.__version__}")
+    return parser.parse_args(list(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``oncall`` command; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    word = _first_word(argv)
+    if word is not None and word in _subcommands():
+        from oncall import cli
+
+        return cli.main(argv)
+    try:
+        args = parse_args(argv)
+    except SystemExit as stop:  # --version, --help and usage errors end here, Qt-free
+        return stop.code if isinstance(stop.code, int) else 0
+    return run_window(args)
+
+
+def _paths_for(data_dir: str | None, demo: bool) -> AppPaths:
+    """The folders ``open_context`` will use (the demo keeps its own), known before Qt starts."""
+    from oncall.paths import AppPaths, app_paths
+
+    paths = app_paths(data_dir)
+    if demo:
+        root = paths.data / "demo"
+        paths = AppPaths(root, root / "config", root / "state", root / "cache")
+    return paths.create()
+
+
+def _start_faulthandler(log_dir: Path) -> tuple[TextIO, Path | None]:
+    """Send hard-crash tracebacks to crash.log; returns the file and a previous crash, if any."""
+    from oncall.logs import crash_log_file
+
+    path = crash_log_file(log_dir)
+    previous: Path | None = None
+    if path.exists() and path.stat().st_size > 0:
+        previous = path.with_name("crash-previous.log")
+        path.replace(previous)
+    stream = open(path, "w", encoding="utf-8")  # noqa: SIM115 - open for the process's life
+    faulthandler.enable(stream)
+    return stream, previous
+
+
+def run_window(args: argparse.Namespace) -> int:
+    """Open the main window and run the event loop."""
+    from oncall.logs import log_file, setup_logging
+
+    paths = _paths_for(args.data_dir, args.demo)
+    setup_logging(paths.logs, debug=args.debug)
+    crash_stream, previous_crash = _start_faulthandler(paths.logs)
+    log.info("oncall %s starting (data in %s)", oncall.__version__, paths.data)
+
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    def qt_message(kind: QtMsgType, _context: object, message: str) -> None:
+        level = {
+            QtMsgType.QtDebugMsg: logging.DEBUG,
+            QtMsgType.QtInfoMsg: logging.INFO,
+            QtMsgType.QtWarningMsg: logging.WARNING,
+        }.get(kind, logging.ERROR)
+        logging.getLogger("qt").log(level, "%s", message)
+
+    qInstallMessageHandler(qt_message)
+    app = QApplication([sys.argv[0]])
+    app.setApplicationName("oncall")
+    app.setOrganizationName("oncall")
+    app.setApplicationVersion(oncall.__version__)
+    app.setDesktopFileName("oncall")
+
+    from oncall.ui import icons
+    from oncall.ui.crash import CrashReporter
+
+    app.setWindowIcon(icons.app_icon())
+    reporter = CrashReporter(log_file(paths.logs))
+    reporter.install()
+    try:
+        ctx = _open(args)
+        if ctx is None:
+            return 1
+
+        from oncall.ui import theme
+        from oncall.ui.main_window import MainWindow
+
+        theme.apply_theme(app, ctx.settings.theme)
+        window = MainWindow(ctx)
+        if previous_crash is not None:
+            window.statusBar().showMessage(
+                f"oncall stopped unexpectedly last time; its report is in {previous_crash}"
+            )
+        if os.environ.get(EXIT_AFTER_PAINT_ENV) == "1":
+            _exit_after_first_paint(app, window)
+        window.show()
+        code = app.exec()
+        log.info("oncall exiting (%s)", code)
+        return code
+    finally:
+        reporter.uninstall()
+        faulthandler.disable()
+        crash_stream.close()
+
+
+def _open(args: argparse.Namespace) -> AppContext | None:
+    """The app context, or None after telling the user why the database cannot be opened
+    (a QApplication must exist: the reason is shown in a message box)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from oncall.app import open_context
+    from oncall.db.migrate import DatabaseTooNew
+
+    try:
+        return open_context(args.data_dir, demo=args.demo)
+    except DatabaseTooNew as exc:
+        log.error("Refused a newer database: %s", exc)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "oncall needs an update",
+            "This database was written by a newer version of oncall, so this version will not "
+            "open it. Nothing in it was read or changed.",
+        )
+        box.setInformativeText(
+            f"{exc}\n\nDatabase schema: {exc.database_revision}; "
+            f"this oncall knows up to: {exc.known_head}."
+        )
+        box.exec()
+        return None
+    except Exception as exc:
+        log.exception("Could not open the database")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "oncall could not open its database",
+            "oncall could not open its database, so it will close now. Nothing was changed.",
+        )
+        box.setInformativeText(str(exc))
+        box.setDetailedText(f"{type(exc).__name__}: {exc}")
+        box.exec()
+        return None
+
+
+def _exit_after_first_paint(app: QApplication, window: object) -> None:
+    """For the start-up benchmark: print ``painted <seconds>`` after the first paint, quit."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def __init__(self) -> None:
+            super().__init__(app)
+            self.seen = False
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and not self.seen:
+                self.seen = True
+                QTimer.singleShot(0, self.report)  # after this paint has finished
+            return False
+
+        def report(self) -> None:
+            print(f"painted {seconds_since_process_start():.4f}", flush=True)  # noqa: T201
+            app.quit()
+
+    watcher = FirstPaint()
+    window.installEventFilter(watcher)  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,389 @@
+"""The main window: a navigation list, the screens, menus, undo and the status bar.
+
+Screens other than Now are imported the first time they are shown, so start-up only pays
+for the first screen. A later screen slots in with one ``Screen(...)`` line in ``SCREENS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+    QUndoStack,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import oncall
+from oncall.app import AppContext
+from oncall.logs import log_file
+from oncall.ui import icons, theme
+from oncall.ui.widgets import EmptyState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A screen of the window: nav label and icon, and where its widget class lives.
+
+    ``undoable`` screens are built as ``cls(ctx, undo_stack)``, others as ``cls(ctx)``.
+    """
+
+    key: str
+    title: str
+    icon: str
+    module: str
+    cls: str
+    undoable: bool = True
+    help: str = ""
+
+
+SCREENS: tuple[Screen, ...] = (
+    Screen("now", "Now", "now", "oncall.ui.now_view", "NowView", undoable=False),
+    Screen("schedule", "Schedule", "schedule", "oncall.ui.schedule_view", "ScheduleView",
+           help="The timeline of every shift, gap and override."),
+    Screen("team", "Team", "team", "oncall.ui.team_view", "TeamView",
+           help="Engineers, rotations, overrides and leave."),
+)
+
+
+class MainWindow(QMainWindow):
+    """oncall's window. ``undo_stack`` is the one undo history every screen pushes to.
+
+    Signals:
+        screen_shown(str): a screen became current (its key), after it was built.
+    """
+
+    screen_shown = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.undo_stack = QUndoStack(self)
+        self.views: dict[str, QWidget] = {}
+        self._hosts: dict[str, QWidget] = {}
+        self.setWindowTitle("oncall — demo data" if ctx.demo else "oncall")
+        self.setWindowIcon(icons.app_icon())
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFrameShape(QListWidget.Shape.NoFrame)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setAccessibleName(self.tr("Screens"))
+        self.stack = QStackedWidget()
+        for screen in SCREENS:
+            item = QListWidgetItem(screen.title)
+            item.setData(Qt.ItemDataRole.UserRole, screen.key)
+            item.setToolTip(screen.help or screen.title)
+            self.nav.addItem(item)
+            host = QWidget()
+            QVBoxLayout(host).setContentsMargins(0, 0, 0, 0)
+            self._hosts[screen.key] = host
+            self.stack.addWidget(host)
+        self._style_nav()
+        self.nav.currentRowChanged.connect(self._on_nav_current_row_changed)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        from oncall.ui.tray import TrayController  # after the window exists: it parents the tray
+
+        self.tray = TrayController(ctx, self)
+        self._build_menus()
+        self._build_status_bar()
+        theme.theme_notifier().theme_changed.connect(self._on_theme_changed)
+        self._restore_state()
+        self.nav.setCurrentRow(0)
+
+    # ----- screens -------------------------------------------------------------------------
+
+    @property
+    def current_key(self) -> str:
+        """The key of the screen on show."""
+        return SCREENS[self.stack.currentIndex()].key
+
+    def show_screen(self, key: str) -> QWidget:
+        """Show screen ``key`` (building it on first visit); returns its widget."""
+        index = next(i for i, s in enumerate(SCREENS) if s.key == key)
+        if self.nav.currentRow() != index:
+            self.nav.setCurrentRow(index)  # re-enters through _on_nav_current_row_changed
+        return self.views[key]
+
+    def _on_nav_current_row_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        screen = SCREENS[row]
+        if screen.key not in self.views:
+            self._build_screen(screen)
+        self.stack.setCurrentIndex(row)
+        self.screen_shown.emit(screen.key)
+
+    def _build_screen(self, screen: Screen) -> None:
+        view = self._make_view(screen)
+        self._hosts[screen.key].layout().addWidget(view)
+        self.views[screen.key] = view
+        self._wire(screen.key, view)
+
+    def _make_view(self, screen: Screen) -> QWidget:
+        try:
+            module = importlib.import_module(screen.module)
+        except ModuleNotFoundError as exc:
+            if exc.name != screen.module:
+                raise
+            return EmptyState(
+                screen.icon,
+                self.tr("{title} is on its way").format(title=screen.title),
+                screen.help or self.tr("This screen is not part of this build yet."),
+            )
+        try:
+            cls = getattr(module, screen.cls)
+            view = cls(self.ctx, self.undo_stack) if screen.undoable else cls(self.ctx)
+        except Exception:
+            # a broken screen must not take the window down: report it, show a calm stand-in
+            sys.excepthook(*sys.exc_info())
+            return EmptyState(
+                screen.icon,
+                self.tr("{title} could not open").format(title=screen.title),
+                self.tr("The problem was written to the log; the other screens still work."),
+            )
+        if screen.key == "now":
+            view.settings_requested.connect(self.open_settings)
+            view.team_screen_requested.connect(lambda: self.show_screen("team"))
+        return view
+
+    def _wire(self, key: str, view: QWidget) -> None:
+        """Every view's ``changed`` refreshes every other view and the tray."""
+        changed = getattr(view, "changed", None)
+        for other_key, other in self.views.items():
+            if other_key == key:
+                continue
+            if changed is not None and hasattr(other, "refresh"):
+                changed.connect(other.refresh)
+            other_changed = getattr(other, "changed", None)
+            if other_changed is not None and hasattr(view, "refresh"):
+                other_changed.connect(view.refresh)
+        if changed is not None:
+            changed.connect(self.tray.refresh)
+
+    def refresh_all(self) -> None:
+        """Re-read every built screen and the tray (after settings change)."""
+        for view in self.views.values():
+            refresh: Callable[[], None] | None = getattr(view, "refresh", None)
+            if refresh is not None:
+                refresh()
+        self.tray.refresh()
+
+    def _style_nav(self) -> None:
+        metrics = self.nav.fontMetrics()
+        side = round(metrics.height() * 1.4)
+        self.nav.setIconSize(QSize(side, side))
+        widest = max(metrics.horizontalAdvance(s.title) for s in SCREENS)
+        self.nav.setFixedWidth(widest + side + metrics.height() * 4)
+        self.nav.setSpacing(max(2, metrics.height() // 5))
+        self._nav_sheet()
+        self._tint_nav_icons()
+
+    def _nav_sheet(self) -> None:
+        # a calm selection: a tint of the accent and a bar, not a solid block of highlight
+        unit = self.nav.fontMetrics().height()
+        accent = self.palette().color(self.palette().ColorRole.Highlight)
+        tint = f"rgba({accent.red()}, {accent.green()}, {accent.blue()}, 60)"
+        bar = max(3, unit // 6)
+        self.nav.setStyleSheet(
+            "QListWidget#navigation { background: palette(window); border: none;"
+            " border-right: 1px solid palette(mid); }"
+            f"QListWidget#navigation::item {{ padding: {unit // 2}px; color: palette(window-text);"
+            f" border-left: {bar}px solid transparent; }}"
+            f"QListWidget#navigation::item:selected {{ background: {tint};"
+            f" border-left: {bar}px solid {accent.name()}; }}"
+        )
+
+    def _tint_nav_icons(self) -> None:
+        for row, screen in enumerate(SCREENS):
+            self.nav.item(row).setIcon(icons.icon(screen.icon))
+
+    # ----- menus -----------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        self.settings_action = QAction(icons.icon("settings"), self.tr("&Settings…"), self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.triggered.connect(self.open_settings)
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        self.quit_action = QAction(self.tr("&Quit"), self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(QApplication.quit)
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu(self.tr("&Edit"))
+        self.undo_action = self.undo_stack.createUndoAction(self, self.tr("&Undo"))
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, self.tr("&Redo"))
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+
+        view_menu = bar.addMenu(self.tr("&View"))
+        self.screen_actions: list[QAction] = []
+        for index, screen in enumerate(SCREENS):
+            action = QAction(icons.icon(screen.icon), screen.title, self)
+            if index < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _=False, key=screen.key: self.show_screen(key))
+            view_menu.addAction(action)
+            self.screen_actions.append(action)
+        self.addActions(self.screen_actions)  # shortcuts work whatever has focus
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu(self.tr("&Theme"))
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        current = theme.current_theme(QApplication.instance())  # type: ignore[arg-type]
+        for name, label in theme.THEMES.items():
+            action = QAction(label, self.theme_group)
+            action.setCheckable(True)
+            action.setChecked(name == current)
+            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            theme_menu.addAction(action)
+            self.theme_actions[name] = action
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        report = QAction(self.tr("&Report a bug…"), self)
+        report.triggered.connect(self.show_bug_report_help)
+        logs = QAction(self.tr("Open &log folder"), self)
+        logs.triggered.connect(self.open_log_folder)
+        about = QAction(self.tr("&About oncall"), self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self.show_about)
+        for action in (report, logs):
+            help_menu.addAction(action)
+        help_menu.addSeparator()
+        help_menu.addAction(about)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.database_label = QLabel(
+            self.tr("Database: {path}").format(path=self.ctx.paths.database)
+        )
+        self.database_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar.addPermanentWidget(self.database_label, 1)
+        self.demo_label = QLabel(self.tr("Demo data"))
+        self.demo_label.setToolTip(
+            self.tr("A sample team in its own database; real data is untouched.")
+        )
+        self.demo_label.setVisible(self.ctx.demo)
+        bar.addPermanentWidget(self.demo_label)
+
+    # ----- actions ---------------------------------------------------------------------------
+
+    def set_theme(self, name: str) -> None:
+        """Apply and remember a theme."""
+        name = theme.apply_theme(QApplication.instance(), name)  # type: ignore[arg-type]
+        if self.ctx.settings.theme != name:
+            self.ctx.save_settings(self.ctx.settings.with_(theme=name))
+
+    def _on_theme_changed(self, name: str) -> None:
+        action = self.theme_actions.get(name)
+        if action is not None:
+            action.setChecked(True)
+        self._nav_sheet()
+        self._tint_nav_icons()
+        for screen, action in zip(SCREENS, self.screen_actions, strict=True):
+            action.setIcon(icons.icon(screen.icon))
+
+    def open_settings(self) -> None:
+        """Ask for new settings; save, apply the theme and refresh what depends on them."""
+        from oncall.ui.settings_dialog import SettingsDialog  # only when asked for
+
+        chosen = SettingsDialog.ask(self.ctx, self)
+        if chosen is None:
+            return
+        self.ctx.save_settings(chosen)
+        theme.apply_theme(QApplication.instance(), chosen.theme)  # type: ignore[arg-type]
+        self.refresh_all()
+
+    def log_path(self) -> str:
+        """The current log file."""
+        return str(log_file(self.ctx.paths.logs))
+
+    def open_log_folder(self) -> None:
+        """Open the log folder in the file manager."""
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.paths.logs)))
+
+    def bug_report_text(self) -> str:
+        """What to send with a bug report."""
+        return self.tr(
+            "To report a bug, describe what you did and what you expected, and attach the log "
+            "file:\n\n{path}\n\noncall {version}"
+        ).format(path=self.log_path(), version=oncall.__version__)
+
+    def show_bug_report_help(self) -> None:
+        """Explain how to report a bug, with the log path ready to copy."""
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Report a bug"),
+                          self.bug_report_text(), QMessageBox.StandardButton.Close, self)
+        copy = box.addButton(self.tr("Copy log path"), QMessageBox.ButtonRole.ActionRole)
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.log_path()))
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+
+    def show_about(self) -> None:
+        """Name, version and purpose."""
+        QMessageBox.about(
+            self,
+            self.tr("About oncall"),
+            self.tr(
+                "<h3>oncall {version}</h3><p>Plan fair on-call rotations, see who is on call "
+                "and look after the people who carry the pager.</p>"
+            ).format(version=oncall.__version__),
+        )
+
+    # ----- window state (QSettings: UI state only, never preferences) -------------------------
+
+    def ui_state(self) -> QSettings:
+        """Window geometry and similar, in the app's state folder (tests stay isolated)."""
+        return QSettings(str(self.ctx.paths.state / "ui-state.ini"), QSettings.Format.IniFormat)
+
+    def _restore_state(self) -> None:
+        state = self.ui_state()
+        geometry = state.value("main_window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            unit = self.fontMetrics().height()
+            self.resize(unit * 70, unit * 44)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Remember the geometry."""
+        state = self.ui_state()
+        state.setValue("main_window/geometry", self.saveGeometry())
+        state.sync()
+        super().closeEvent(event)
