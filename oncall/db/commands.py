@@ -46,7 +46,11 @@ from oncall.domain.model import (
 )
 from oncall.domain.schedule import resolve
 
-_aware = mapping.require_aware
+
+def _utc(value: datetime, what: str) -> datetime:
+    # Stored in UTC; converting here too means what a command returns equals what a later
+    # query returns, to the tzinfo.
+    return mapping.require_aware(value, what).astimezone(UTC)
 
 
 def _audit_now() -> datetime:
@@ -71,14 +75,14 @@ def _text(value: str, what: str) -> str:
     return value
 
 
-def _interval(start: datetime, end: datetime, what: str) -> None:
-    _aware(start, f"The start of the {what}")
-    _aware(end, f"The end of the {what}")
+def _interval(start: datetime, end: datetime, what: str) -> tuple[datetime, datetime]:
+    start, end = _utc(start, f"The start of the {what}"), _utc(end, f"The end of the {what}")
     if end <= start:
         raise ValueError(
             f"The {what} ends ({end.isoformat(sep=' ')}) at or before it starts "
             f"({start.isoformat(sep=' ')}); its end must come after its start."
         )
+    return start, end
 
 
 def _team_row(s: Session, team_id: int) -> TeamRow:
@@ -212,7 +216,7 @@ def set_team_members(s: Session, team_id: int, engineer_ids: tuple[int, ...]) ->
 
 
 def _check_version(s: Session, version: RotationVersion) -> None:
-    _aware(version.effective_from, "The date a rotation change takes effect")
+    _utc(version.effective_from, "The date a rotation change takes effect")
     if not isinstance(version.anchor, datetime) or version.anchor.tzinfo is not None:
         raise ValueError(
             "A rotation's handoff anchor is a wall-clock time in its zone and must not carry "
@@ -238,7 +242,7 @@ def _check_version(s: Session, version: RotationVersion) -> None:
 def _version_row(version: RotationVersion, number: int) -> RotationVersionRow:
     row = RotationVersionRow(
         version=number,
-        effective_from=version.effective_from,
+        effective_from=version.effective_from.astimezone(UTC),
         cadence_unit=CadenceUnit(version.cadence_unit).value,
         cadence_count=version.cadence_count,
         anchor=version.anchor,
@@ -283,8 +287,8 @@ def edit_rotation(
     """Add a new version, in force from ``version.effective_from`` (normally now): the past keeps
     the old rules. A pending version that starts at or after the new one is replaced.
 
-    The new version's number is one more than any this rotation has had, so ledger
-    provenance never points at two different versions with one number.
+    The new version's number is one more than the highest the rotation holds (replaced
+    pending versions included), so ledger provenance keeps pointing at the rules it meant.
     """
     row = _rotation_row(s, rotation_id)
     _check_version(s, version)
@@ -313,7 +317,7 @@ def undo_rotation_version(s: Session, rotation_id: int, version: int) -> Rotatio
 def end_rotation(s: Session, rotation_id: int, at: datetime | None) -> Rotation:
     """Stop a rotation at ``at`` (its past shifts stay in the ledger); ``None`` restarts it."""
     row = _rotation_row(s, rotation_id)
-    row.ends_at = None if at is None else _aware(at, "The end of the rotation")
+    row.ends_at = None if at is None else _utc(at, "The end of the rotation")
     return _rotation(s, row)
 
 
@@ -324,15 +328,14 @@ def add_override(s: Session, override: Override) -> Override:
     """Record an override."""
     _team_row(s, override.team_id)
     _engineer_row(s, override.engineer_id)
-    _interval(override.start, override.end, "override")
-    _aware(override.created_at, "The time the override was made")
+    start, end = _interval(override.start, override.end, "override")
     row = OverrideRow(
         team_id=override.team_id,
         engineer_id=override.engineer_id,
         role=Role(override.role).value,
-        starts_at=override.start,
-        ends_at=override.end,
-        created_at=override.created_at,
+        starts_at=start,
+        ends_at=end,
+        created_at=_utc(override.created_at, "The time the override was made"),
         note=override.note,
     )
     s.add(row)
@@ -353,13 +356,11 @@ def add_swap(s: Session, swap: Swap) -> Swap:
     """Record a swap of one shift."""
     _rotation_row(s, swap.rotation_id)
     _engineer_row(s, swap.engineer_id)
-    _aware(swap.shift_start, "The start of the swapped shift")
-    _aware(swap.created_at, "The time the swap was made")
     row = SwapRow(
         rotation_id=swap.rotation_id,
-        shift_start=swap.shift_start,
+        shift_start=_utc(swap.shift_start, "The start of the swapped shift"),
         engineer_id=swap.engineer_id,
-        created_at=swap.created_at,
+        created_at=_utc(swap.created_at, "The time the swap was made"),
         note=swap.note,
     )
     s.add(row)
@@ -379,12 +380,12 @@ def delete_swap(s: Session, swap_id: int) -> None:
 def add_leave(s: Session, leave: Leave) -> Leave:
     """Record leave."""
     _engineer_row(s, leave.engineer_id)
-    _interval(leave.start, leave.end, "leave")
+    start, end = _interval(leave.start, leave.end, "leave")
     row = LeaveRow(
         engineer_id=leave.engineer_id,
         kind=LeaveKind(leave.kind).value,
-        starts_at=leave.start,
-        ends_at=leave.end,
+        starts_at=start,
+        ends_at=end,
         note=leave.note,
     )
     s.add(row)
@@ -410,7 +411,7 @@ def materialise(s: Session, team_id: int, now: datetime, horizon: timedelta) -> 
     Ledger shifts that ended at or before ``now`` are frozen and never touched; a shift in
     progress keeps its start. Returns the resolution it wrote (gaps and conflicts included).
     """
-    _aware(now, "now")
+    now = _utc(now, "now")
     if horizon <= timedelta(0):
         raise ValueError(f"The ledger horizon must be positive (got {horizon}).")
     plan = queries.load_plan(s, team_id)
