@@ -1,0 +1,507 @@
+"""The demo: two teams with a year of history, built relative to the clock so it always looks alive.
+
+``oncall --demo`` opens a database of its own (see ``app.open_context``) and calls
+:func:`ensure_demo`, which fills it once, in one transaction, and afterwards costs one query.
+
+What a newcomer finds, and why it is there:
+
+- **Payments** (6 engineers, London, Berlin, Kolkata, New York): a weekly primary handing off
+  Monday 09:00 Europe/London; a weekly secondary offset by half the roster; a shadow layer for
+  learners, weekdays 09:00-17:00 only (a restriction). The secondary was restructured: the old
+  rotation ends next Monday and the new fortnightly one only starts on the Wednesday, so two
+  days of secondary cover are a visible gap to fix.
+- **Platform** (6 engineers, London, Berlin, New York, Los Angeles, Sydney): follow-the-sun,
+  a London day layer (08:00-20:00, priority 2) over an Americas/APAC layer in New York time
+  (15:00-04:00, priority 1). The hour they overlap shows priorities at work, and keeps the
+  weeks when Europe and America change clocks on different dates free of gaps.
+- Rotation versions since about 13 months ago: people joining, cadence changes.
+- Overrides and swaps in the past and the coming weeks; a sick day and covered holidays in the
+  past; a vacation in the coming weeks that meets a primary shift nobody has covered yet.
+- The ledger materialised from the first rotation on, so the past year is frozen history.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
+
+from oncall.domain.model import (
+    CadenceUnit,
+    Engineer,
+    Leave,
+    LeaveKind,
+    Override,
+    Restriction,
+    Role,
+    Rotation,
+    RotationVersion,
+    Shift,
+    Swap,
+    Team,
+)
+from oncall.domain.schedule import layer_shifts, localize
+
+if TYPE_CHECKING:
+    from oncall.settings import Settings
+
+LONDON = "Europe/London"
+NEW_YORK = "America/New_York"
+EVERY_DAY = frozenset(range(7))
+WEEKDAYS = frozenset(range(5))
+HISTORY_DAYS = 396  # about 13 months: a year of history and the weeks before it
+
+
+class DemoContext(Protocol):
+    """What the demo needs of ``app.AppContext`` (this module sits below ``app``)."""
+
+    sessions: Callable
+    settings: Settings
+    clock: Callable[[], datetime]
+
+    def save_settings(self, settings: Settings) -> None:
+        """Keep new preferences."""
+
+
+@dataclass(frozen=True)
+class _Person:
+    name: str
+    zone: str
+    country: str
+    region: str
+    phone: str
+
+    @property
+    def first(self) -> str:
+        return self.name.split()[0]
+
+    @property
+    def handle(self) -> str:
+        return _ascii(self.first.lower())
+
+    @property
+    def email(self) -> str:
+        return _ascii(self.name.lower().replace(" ", ".")) + "@example.com"
+
+
+def _ascii(text: str) -> str:
+    """``Tomás`` -> ``Tomas``: handles and addresses people can type anywhere."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+# Phone numbers are from ranges set aside for fiction (Ofcom 07700 900, NANP 555-01xx, ACMA
+# 0491 570); the others are made up.
+PAYMENTS = (
+    _Person("Amara Okafor", LONDON, "GB", "ENG", "+44 7700 900123"),
+    _Person("Lukas Becker", "Europe/Berlin", "DE", "BE", "+49 30 5550 1842"),
+    _Person("Priya Raman", "Asia/Kolkata", "IN", "", "+91 98450 01234"),
+    _Person("Sofia Marchetti", "Europe/Berlin", "DE", "BE", "+49 30 5550 2291"),
+    _Person("Daniel Kim", NEW_YORK, "US", "NY", "+1 212 555 0147"),
+    _Person("Tomás Herrera", LONDON, "GB", "ENG", "+44 7700 900456"),  # joins in the spring
+)
+PLATFORM = (
+    _Person("Oliver Grant", LONDON, "GB", "ENG", "+44 7700 900789"),
+    _Person("Fatima Rahman", LONDON, "GB", "ENG", "+44 7700 900312"),
+    _Person("Jonas Weber", "Europe/Berlin", "DE", "BE", "+49 30 5550 7310"),
+    _Person("Marcus Johnson", NEW_YORK, "US", "NY", "+1 646 555 0183"),
+    _Person("Elena Vasquez", "America/Los_Angeles", "US", "CA", "+1 415 555 0162"),
+    _Person("Liam Nguyen", "Australia/Sydney", "AU", "NSW", "+61 491 570 156"),  # joins later
+)
+
+
+def ensure_demo(ctx: DemoContext) -> None:
+    """Fill an empty database with the demo; does nothing (one query) when it has teams."""
+    from oncall.db import queries
+
+    with ctx.sessions() as s:
+        if queries.list_teams(s):
+            return
+    me = build_demo(ctx.sessions, ctx.clock(), ctx.settings.horizon_days)
+    ctx.save_settings(ctx.settings.with_(me_engineer_id=me))
+
+
+def build_demo(sessions: Callable, now: datetime, horizon_days: int = 180) -> int:
+    """Write the demo in one transaction (all of it or nothing); returns the id of "me"."""
+    from oncall.db import commands
+
+    now = now.astimezone(UTC)
+    with sessions.begin() as s:
+        builder = _Builder(s, commands, now)
+        me = builder.build()
+        for team in (builder.payments, builder.platform):
+            # First as on the day the team's rotations began, reaching to now; materialised
+            # again at now, everything that has ended by then is frozen history.
+            began = builder.began(team)
+            commands.materialise(s, team.id, began, now - began)
+            commands.materialise(s, team.id, now, timedelta(days=horizon_days))
+    return me
+
+
+def _first(person: Engineer) -> str:
+    return person.name.split()[0]
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+class _Builder:
+    """Writes the demo through ``commands`` in one session, keeping what later steps refer to.
+
+    Dates are picked relative to ``now``; people for covers and swaps are picked by asking
+    the layers who is free, so the only conflict and the only gap are the intended ones.
+    """
+
+    def __init__(self, s: object, commands: object, now: datetime) -> None:
+        self.s, self.c, self.now = s, commands, now
+        self.today = now.astimezone(ZoneInfo(LONDON)).date()
+        self.start_monday = _monday(self.today - timedelta(days=HISTORY_DAYS))
+        # The Monday the secondary is restructured: 3 to 9 days ahead, so its gap is soon.
+        self.next_monday = _monday(self.today + timedelta(days=2)) + timedelta(days=7)
+        self.people: dict[str, Engineer] = {}
+        self.rotations: dict[int, Rotation] = {}
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def at(self, day: date, hour: int, zone: str = LONDON) -> datetime:
+        """An aware instant: ``day`` at ``hour``:00 wall-clock time in ``zone``."""
+        return localize(datetime.combine(day, time(hour)), zone)
+
+    def ago(self, days: int) -> date:
+        return self.today - timedelta(days=days)
+
+    def person(self, first_name: str) -> Engineer:
+        return self.people[first_name]
+
+    def ids(self, *first_names: str) -> tuple[int, ...]:
+        return tuple(self.people[n].id for n in first_names)
+
+    def engineer(self, engineer_id: int) -> Engineer:
+        return next(p for p in self.people.values() if p.id == engineer_id)
+
+    def began(self, team: Team) -> datetime:
+        """When the team's first rotation started."""
+        return min(
+            r.versions[0].effective_from for r in self.rotations.values() if r.team_id == team.id
+        )
+
+    def who(self, rotation: Rotation, at: datetime) -> Shift:
+        """The layer's own shift (before overrides) in progress at ``at``, unclipped."""
+        rotation = self.rotations[rotation.id]
+        around = layer_shifts(
+            rotation, rotation.team_id, at - timedelta(days=15), at + timedelta(days=15)
+        )
+        for shift in around:
+            if shift.start <= at < shift.end:
+                return shift
+        raise LookupError(f"nobody on {rotation.name} at {at}")  # a bug in the demo itself
+
+    def busy(self, team: Team, start: datetime, end: datetime) -> set[int]:
+        """Who any of the team's layers puts on call at some time in ``[start, end)``."""
+        return {
+            shift.engineer_id
+            for r in self.rotations.values()
+            if r.team_id == team.id
+            for shift in layer_shifts(r, team.id, start, end)
+        }
+
+    def free(self, team: Team, start: datetime, end: datetime, names: Iterable[str]) -> Engineer:
+        """The first of ``names`` on no layer of ``team`` in ``[start, end)``."""
+        busy = self.busy(team, start, end)
+        return next(self.people[n] for n in names if self.people[n].id not in busy)
+
+    def version(
+        self,
+        members: Sequence[int],
+        anchor_day: date,
+        hour: int,
+        *,
+        zone: str = LONDON,
+        count: int = 1,
+        unit: CadenceUnit = CadenceUnit.WEEKS,
+        role: Role = Role.PRIMARY,
+        priority: int = 0,
+        restrictions: tuple[Restriction, ...] = (),
+    ) -> RotationVersion:
+        """A version whose first handoff (and start) is ``anchor_day`` at ``hour`` in ``zone``."""
+        anchor = datetime.combine(anchor_day, time(hour))
+        return RotationVersion(
+            version=0,
+            effective_from=localize(anchor, zone),
+            members=tuple(members),
+            cadence_unit=unit,
+            cadence_count=count,
+            anchor=anchor,
+            zone=zone,
+            restrictions=restrictions,
+            priority=priority,
+            role=role,
+        )
+
+    def add_rotation(self, team: Team, name: str, first: RotationVersion) -> Rotation:
+        rotation = self.c.add_rotation(self.s, team.id, name, first)
+        self.rotations[rotation.id] = rotation
+        return rotation
+
+    def edit_rotation(self, rotation: Rotation, version: RotationVersion) -> Rotation:
+        rotation = self.c.edit_rotation(self.s, rotation.id, version)
+        self.rotations[rotation.id] = rotation
+        return rotation
+
+    def end_rotation(self, rotation: Rotation, at: datetime) -> Rotation:
+        rotation = self.c.end_rotation(self.s, rotation.id, at)
+        self.rotations[rotation.id] = rotation
+        return rotation
+
+    def override(
+        self,
+        team: Team,
+        person: Engineer,
+        start: datetime,
+        end: datetime,
+        note: str,
+        role: Role = Role.PRIMARY,
+        created: datetime | None = None,
+    ) -> None:
+        # Arranged a few days ahead, as people do; never "created" after now.
+        if created is None:
+            created = min(start - timedelta(days=3), self.now - timedelta(hours=2))
+        self.c.add_override(
+            self.s, Override(0, team.id, person.id, start, end, created, role, note)
+        )
+
+    def swap(self, rotation: Rotation, shift: Shift, taker: Engineer, note: str) -> None:
+        created = min(shift.start - timedelta(days=10), self.now - timedelta(days=1))
+        self.c.add_swap(self.s, Swap(0, rotation.id, shift.start, taker.id, created, note))
+
+    def leave(self, person: Engineer, first: date, last: date, kind: LeaveKind, note: str) -> None:
+        """Whole local days ``first`` to ``last`` inclusive, in the person's own zone."""
+        start = self.at(first, 0, person.zone)
+        end = self.at(last + timedelta(days=1), 0, person.zone)
+        self.c.add_leave(self.s, Leave(0, person.id, start, end, kind, note))
+
+    def primary_week(
+        self,
+        rotation: Rotation,
+        monday: date,
+        names: Sequence[str],
+        at: tuple[int, str] = (12, LONDON),
+    ) -> Shift:
+        """The shift at Wednesday ``at`` (hour, zone) of the first week from ``monday`` on that
+        one of ``names`` holds."""
+        allowed = set(self.ids(*names))
+        while True:
+            shift = self.who(rotation, self.at(monday + timedelta(days=2), *at))
+            if shift.engineer_id in allowed:
+                return shift
+            monday += timedelta(days=7)
+
+    # --- the demo ----------------------------------------------------------------------
+
+    def build(self) -> int:
+        c, s = self.c, self.s
+        self.payments = c.add_team(
+            s, Team(0, "Payments", LONDON, "Card payments, refunds and the ledger service.")
+        )
+        self.platform = c.add_team(
+            s, Team(0, "Platform", LONDON, "Kubernetes, networking and the build farm.")
+        )
+        for team, people in ((self.payments, PAYMENTS), (self.platform, PLATFORM)):
+            for p in people:
+                self.people[p.first] = c.add_engineer(
+                    s,
+                    Engineer(0, p.name, p.handle, p.zone, p.email, p.phone, p.country, p.region),
+                    (team.id,),
+                )
+        primary = self.build_payments()
+        self.build_platform()
+        # "Me" is whoever holds the Payments pager now, so the tray has something to say.
+        return self.who(primary, self.now).engineer_id
+
+    def build_payments(self) -> Rotation:
+        team, start = self.payments, self.start_monday
+        first = list(self.ids("Amara", "Lukas", "Priya", "Sofia", "Daniel"))
+        half = len(first) // 2
+        primary = self.add_rotation(team, "Payments primary", self.version(first, start, 9))
+        secondary = self.add_rotation(
+            team,
+            "Payments secondary",
+            self.version(first[half:] + first[:half], start, 9, role=Role.SECONDARY),
+        )
+        business_hours = (Restriction(WEEKDAYS, time(9), time(17)),)
+        shadow = self.add_rotation(
+            team,
+            "Payments shadow",
+            self.version(
+                self.ids("Priya", "Daniel"), start, 9, role=Role.SHADOW, restrictions=business_hours
+            ),
+        )
+
+        # Spring: Tomás joins; the roster carries on from whoever was next.
+        joined = _monday(self.ago(210))
+        next_up = self.who(primary, self.at(joined, 9)).source.roster_index or 0
+        second = [*first[next_up:], *first[:next_up], *self.ids("Tomás")]
+        half = len(second) // 2
+        primary = self.edit_rotation(primary, self.version(second, joined, 9))
+        secondary = self.edit_rotation(
+            secondary,
+            self.version(second[half:] + second[:half], joined, 9, role=Role.SECONDARY),
+        )
+        # Late summer: shadowing moves to a daily cadence so learners see more handoffs.
+        self.edit_rotation(
+            shadow,
+            self.version(
+                self.ids("Priya", "Tomás", "Daniel"),
+                _monday(self.ago(95)),
+                9,
+                unit=CadenceUnit.DAYS,
+                role=Role.SHADOW,
+                restrictions=business_hours,
+            ),
+        )
+        # The secondary moves to a fortnightly cadence starting on a Wednesday; the old one
+        # ends on the Monday before, which leaves two days nobody covers: a gap to fix.
+        self.end_rotation(secondary, self.at(self.next_monday, 9))
+        self.add_rotation(
+            team,
+            "Payments secondary (fortnightly)",
+            self.version(
+                second[half + 1 :] + second[: half + 1],
+                self.next_monday + timedelta(days=2),
+                9,
+                count=2,
+                role=Role.SECONDARY,
+            ),
+        )
+        self.payments_history(primary)
+        self.payments_future(primary, secondary)
+        return primary
+
+    def payments_history(self, primary: Rotation) -> None:
+        team = self.payments
+        # Leave goes to people off the shadow layer, so an override of the primary covers it.
+        regulars = ("Amara", "Lukas", "Sofia")
+        # A summer holiday, covered by an override arranged in advance.
+        week = self.primary_week(primary, _monday(self.ago(150)), ("Lukas",))
+        person = self.engineer(week.engineer_id)
+        first_day = week.start.astimezone(ZoneInfo(person.zone)).date() - timedelta(days=2)
+        self.leave(person, first_day, first_day + timedelta(days=9), LeaveKind.VACATION, "Lisbon")
+        cover = self.free(team, week.start, week.end, ("Sofia", "Amara"))
+        self.override(team, cover, week.start, week.end, f"Holiday cover for {_first(person)}")
+
+        # Two people traded weeks in the autumn.
+        week = self.who(primary, self.at(_monday(self.ago(80)) + timedelta(days=2), 12))
+        taker = self.free(team, week.start, week.end, ("Daniel", "Priya", *regulars))
+        self.swap(primary, week, taker, "Traded weeks: moving house")
+
+        # A sick day eight weeks ago, covered the same morning.
+        week = self.primary_week(primary, _monday(self.ago(56)), ("Amara", "Sofia"))
+        person = self.engineer(week.engineer_id)
+        sick_day = week.start.astimezone(ZoneInfo(person.zone)).date() + timedelta(days=2)
+        self.leave(person, sick_day, sick_day, LeaveKind.SICK, "Flu")
+        start = self.at(sick_day, 0, person.zone)
+        end = self.at(sick_day + timedelta(days=1), 0, person.zone)
+        cover = self.free(team, start, end, ("Sofia", "Lukas", "Amara"))
+        note = f"Covering for {_first(person)} (sick)"
+        self.override(team, cover, start, end, note, created=start + timedelta(hours=7))
+
+        # A recovery day after a long night of incident work, the day after a primary week.
+        week = self.primary_week(primary, _monday(self.ago(28)), ("Lukas", "Amara", "Sofia"))
+        person = self.engineer(week.engineer_id)
+        day = week.end.astimezone(ZoneInfo(person.zone)).date() + timedelta(days=1)
+        self.leave(person, day, day, LeaveKind.RECOVERY, "After the ledger outage")
+
+    def payments_future(self, primary: Rotation, secondary: Rotation) -> None:
+        team = self.payments
+        # A vacation that meets a primary week nobody has covered yet: the conflict to fix.
+        week = self.who(primary, self.at(self.next_monday, 12))
+        away = self.engineer(week.engineer_id)
+        self.leave(
+            away,
+            self.next_monday - timedelta(days=2),
+            self.next_monday + timedelta(days=4),
+            LeaveKind.VACATION,
+            "Family wedding",
+        )
+        everyone = [p.first for p in reversed(PAYMENTS) if p.first != _first(away)]
+        # A swap already agreed for the week after.
+        later = self.who(primary, self.at(self.next_monday + timedelta(days=9), 12))
+        taker = self.free(team, later.start, later.end, everyone)
+        self.swap(primary, later, taker, "Swapped: school holidays")
+        # A secondary night taken over before that.
+        friday = self.next_monday - timedelta(days=3)
+        if friday <= self.today:
+            friday += timedelta(days=7)
+        start, end = self.at(friday, 18), self.at(friday + timedelta(days=1), 9)
+        held = _first(self.engineer(self.who(secondary, start).engineer_id))
+        cover = self.free(team, start, end, everyone)
+        self.override(team, cover, start, end, f"Friday night for {held}", Role.SECONDARY)
+
+    def build_platform(self) -> None:
+        team, start = self.platform, self.start_monday
+        day_window = (Restriction(EVERY_DAY, time(8), time(20)),)
+        # 15:00-04:00 New York is 20:00-09:00 London most of the year and 19:00-08:00 in the
+        # weeks the two change clocks apart: the day layer (priority 2) wins the overlap.
+        night_window = (Restriction(EVERY_DAY, time(15), time(4)),)
+        london = self.ids("Oliver", "Fatima", "Jonas")
+        day = self.add_rotation(
+            team,
+            "Platform day (London)",
+            self.version(london, start, 8, count=2, priority=2, restrictions=day_window),
+        )
+        night = self.add_rotation(
+            team,
+            "Platform night (Americas/APAC)",
+            self.version(
+                self.ids("Marcus", "Elena"),
+                start,
+                15,
+                zone=NEW_YORK,
+                priority=1,
+                restrictions=night_window,
+            ),
+        )
+        # Liam joins from Sydney in the spring; in the summer London moves to weekly.
+        self.edit_rotation(
+            night,
+            self.version(
+                self.ids("Marcus", "Liam", "Elena"),
+                _monday(self.ago(180)),
+                15,
+                zone=NEW_YORK,
+                priority=1,
+                restrictions=night_window,
+            ),
+        )
+        self.edit_rotation(
+            day,
+            self.version(london, _monday(self.ago(120)), 8, priority=2, restrictions=day_window),
+        )
+
+        # London days covered by a colleague: a conference, a dentist, a meetup next week.
+        for days_ago, (first, last), note in (
+            (200, (8, 20), "KubeCon"),
+            (45, (8, 13), "Dentist"),
+            (9, (14, 20), "School play"),
+            (-4, (8, 20), "Speaking at a meetup"),
+        ):
+            d = self.ago(days_ago)
+            start, end = self.at(d, first), self.at(d, last)
+            held = self.who(day, start)
+            cover = self.free(team, start, end, ("Fatima", "Jonas", "Oliver"))
+            away = _first(self.engineer(held.engineer_id))
+            self.override(team, cover, start, end, f"Covering {away} ({note})")
+
+        # Elena's holiday last winter: Marcus took her nights, swap by swap.
+        elena = self.person("Elena")
+        week = self.primary_week(night, _monday(self.ago(300)), ("Elena",), (20, NEW_YORK))
+        first_day = week.start.astimezone(ZoneInfo(elena.zone)).date()
+        self.leave(elena, first_day, first_day + timedelta(days=6), LeaveKind.VACATION, "Oaxaca")
+        lo = self.at(first_day, 0, elena.zone)
+        hi = self.at(first_day + timedelta(days=7), 0, elena.zone)
+        for shift in layer_shifts(night, team.id, lo - timedelta(days=1), hi):
+            if shift.engineer_id == elena.id and shift.end > lo:
+                self.swap(night, shift, self.person("Marcus"), "Covering Elena's holiday")
