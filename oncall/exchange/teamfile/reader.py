@@ -49,6 +49,7 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CADENCE = re.compile(r"\s*(\d{1,4})\s*(hours?|h|days?|d|weeks?|w)\s*", re.IGNORECASE)
 _CADENCE_HINT = 'write e.g. "1 week", "12 hours" or "3 days"'
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_YEARS = (1900, 2999)
 _INTEGER = re.compile(r"[+-]?\d{1,9}")
 
 
@@ -223,12 +224,17 @@ def _date_time(raw: str) -> datetime:
     text = raw.strip()
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time())
-        return datetime.fromisoformat(text)
+            value = datetime.combine(date.fromisoformat(text), time())
+        else:
+            value = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(
             f'"{raw}" is not a date-time; write e.g. "2026-01-05 09:00" or "2026-01-05T09:00+01:00"'
         ) from None
+    if not _YEARS[0] <= value.year <= _YEARS[1]:
+        # Far years overflow when moved between zones; no schedule needs them.
+        raise ValueError(f'"{raw}" is outside the years {_YEARS[0]}-{_YEARS[1]}')
+    return value
 
 
 def _handoff(raw: str) -> datetime:
