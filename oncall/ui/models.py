@@ -14,11 +14,15 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QDate,
+    QDateTime,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTime,
+    QTimeZone,
 )
 from PySide6.QtGui import QFont
 
@@ -74,6 +78,22 @@ def fmt_cadence(count: int, unit: str) -> str:
     """ "every week", "every 2 days"."""
     one, many = UNIT_WORDS.get(str(unit), (str(unit), str(unit)))
     return f"every {one}" if count == 1 else f"every {count} {many}"
+
+
+def wall_qdatetime(naive: datetime) -> QDateTime:
+    """A wall-clock time for a QDateTimeEdit. It is carried as UTC so that the machine's own
+    zone (and its DST gaps) never shifts what the user typed; the zone is a separate field."""
+    return QDateTime(
+        QDate(naive.year, naive.month, naive.day),
+        QTime(naive.hour, naive.minute),
+        QTimeZone(QTimeZone.Initialization.UTC),
+    )
+
+
+def qdatetime_wall(value: QDateTime) -> datetime:
+    """The naive wall-clock time a ``wall_qdatetime`` value holds."""
+    d, t = value.date(), value.time()
+    return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute())
 
 
 def engineer_name(engineers: Mapping[int, Engineer], engineer_id: int) -> str:

@@ -71,6 +71,8 @@ class ZonePicker(QWidget):
 
         self.offset_label = QLabel(self)
         self.offset_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Room for the widest offset, so the label never clips (measured in the font: scales).
+        self.offset_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("UTC−10:30 now  "))
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
         self.error_label.setObjectName("fieldError")
