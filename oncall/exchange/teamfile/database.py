@@ -128,7 +128,7 @@ def apply(
 
 
 def _apply_team(s: Session, document: TeamDocument, changes: list[Change]) -> Team:
-    wanted = Team(0, document.name, document.zone, document.description)
+    wanted = Team(0, document.name.strip(), document.zone, document.description)
     team = queries.find_team(s, document.name)
     if team is None:
         changes.append(Change("team", document.name, "created"))
@@ -148,9 +148,11 @@ def _apply_engineers(
     known = {e.handle.casefold(): e for e in queries.list_engineers(s, include_inactive=True)}
     ids: dict[str, int] = {}
     for draft in drafts:
+        # Spelled as the database stores them, so an unchanged file compares equal.
         details = {
-            "name": draft.name, "handle": draft.handle, "zone": draft.zone, "email": draft.email,
-            "phone": draft.phone, "country": draft.country, "region": draft.region,
+            "name": draft.name.strip(), "handle": draft.handle.strip(), "zone": draft.zone,
+            "email": draft.email.strip(), "phone": draft.phone.strip(),
+            "country": draft.country.strip().upper(), "region": draft.region.strip().upper(),
         }  # fmt: skip
         found = known.get(draft.handle.casefold())
         if found is None:
@@ -212,7 +214,7 @@ def _apply_rotations(
         if rotation is None:
             rotation = commands.add_rotation(s, team_id, draft.name, version)
             changes.append(Change("rotation", draft.name, "created"))
-        elif _rules(rotation.current) != _rules(version) or rotation.name != draft.name:
+        elif _rules(rotation.current) != _rules(version) or rotation.name != draft.name.strip():
             rotation = commands.edit_rotation(s, rotation.id, version, name=draft.name)
             changes.append(Change("rotation", draft.name, "new version"))
         else:
