@@ -14,11 +14,13 @@ of a shift once cut at version edges and restriction windows (a layer shift).
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, time, timedelta
+from operator import itemgetter
 
 from oncall.domain.model import (
     COVERED_ROLES,
@@ -37,8 +39,8 @@ from oncall.domain.model import (
     Swap,
     TeamPlan,
 )
+from oncall.domain.zones import EPOCH_NAIVE, EPOCH_UTC, utc_offset, wall
 from oncall.domain.zones import localize as _localize
-from oncall.domain.zones import localize_utc, wall
 
 _UNIT = {
     CadenceUnit.HOURS: timedelta(hours=1),
@@ -49,12 +51,52 @@ _UNIT = {
 # same instants never disagree by more than this: the margin for the direct k-range guess.
 _MAX_SKEW = timedelta(hours=27)
 _DAY = timedelta(days=1)
+_EPOCH_MIDNIGHT = datetime(2000, 1, 1)
+_EPOCH_DAY = _EPOCH_MIDNIGHT.date()
 _ROLE_ORDER = {role: i for i, role in enumerate(Role)}
 
-# A candidate for the sweep: (start, end, rank, engineer_id, provenance). Lower rank wins.
-_Candidate = tuple[datetime, datetime, tuple, int, Provenance]
 # A piece of a rotation: (start, end, engineer_id, provenance, version).
 _Piece = tuple[datetime, datetime, int, Provenance, RotationVersion]
+
+
+def _shift_maker() -> Callable[[int, Role, int, datetime, datetime, Provenance], Shift]:
+    """A faster ``Shift(team_id, role, engineer_id, start, end, source)``.
+
+    A frozen dataclass's ``__init__`` pays a generic ``object.__setattr__`` per field; a year
+    of schedule builds thousands of shifts, and writing the slots through their descriptors
+    is about three times faster. Later fields take their defaults; should ``Shift`` ever
+    change shape in a way this cannot mirror, the plain class is used instead.
+    """
+    fields = dataclasses.fields(Shift)
+    head = ("team_id", "role", "engineer_id", "start", "end", "source")
+    if tuple(f.name for f in fields[:6]) != head or any(
+        f.default is dataclasses.MISSING for f in fields[6:]
+    ):
+        return Shift
+    set_team, set_role, set_engineer, set_start, set_end, set_source = (
+        Shift.__dict__[name].__set__ for name in head
+    )
+    rest = [(Shift.__dict__[f.name].__set__, f.default) for f in fields[6:]]
+    new = object.__new__
+
+    def make(
+        team_id: int, role: Role, engineer_id: int, start: datetime, end: datetime, source
+    ) -> Shift:
+        shift = new(Shift)
+        set_team(shift, team_id)
+        set_role(shift, role)
+        set_engineer(shift, engineer_id)
+        set_start(shift, start)
+        set_end(shift, end)
+        set_source(shift, source)
+        for setter, default in rest:
+            setter(shift, default)
+        return shift
+
+    return make
+
+
+_new_shift = _shift_maker()
 
 
 def localize(naive: datetime, zone: str) -> datetime:
@@ -64,6 +106,8 @@ def localize(naive: datetime, zone: str) -> datetime:
 
 def _utc(instant: datetime, what: str) -> datetime:
     """``instant`` in UTC; a naive instant is a caller's bug, named so it can be found."""
+    if instant.tzinfo is UTC:
+        return instant  # the common case (stored instants are UTC): skip the conversion
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError(f"{what} must be timezone-aware, got naive {instant.isoformat()}")
     return instant.astimezone(UTC)
@@ -84,19 +128,28 @@ def _handoffs(
     """
     step = _UNIT[version.cadence_unit] * max(1, version.cadence_count)
     zone = version.zone
-    anchor = version.anchor.replace(tzinfo=None)
+    anchor = version.anchor.replace(tzinfo=None, fold=0)
     margin = -(-_MAX_SKEW // step) + 1
     first = max(0, (wall(lo, zone) - anchor) // step - margin)
     last = max(0, (wall(hi, zone) - anchor) // step + margin + 1)
-    instants = [localize_utc(anchor + k * step, zone) for k in range(first, last + margin + 1)]
+    # Wall times by repeated addition (exact: naive arithmetic is wall-clock arithmetic),
+    # each read in the zone with fold=0, as localize_utc does.
+    offset = utc_offset(zone)
+    moment = anchor + first * step
+    instants = []
+    for _ in range(last + margin + 1 - first):
+        instants.append(EPOCH_UTC + (moment - offset(moment) - EPOCH_NAIVE))
+        moment += step
     for i in range(len(instants) - 2, -1, -1):
         if instants[i] > instants[i + 1]:
             instants[i] = instants[i + 1]
     out = []
-    for i, k in enumerate(range(first, last)):
-        start, end = instants[i], instants[i + 1]
+    k = first
+    for i in range(last - first):
+        start = instants[i]
+        end = instants[i + 1]
         if start < end and end > lo and start < hi:
-            out.append((k, start, end))
+            out.append((k + i, start, end))
     return out
 
 
@@ -110,19 +163,28 @@ def _restriction_windows(
     only cut where the restrictions really close.
     """
     zone = version.zone
-    day = wall(lo, zone).date() - _DAY
-    last_day = wall(hi, zone).date() + _DAY
+    offset = utc_offset(zone)
+    day = datetime.combine(wall(lo, zone).date() - _DAY, time())
+    last_day = datetime.combine(wall(hi, zone).date() + _DAY, time())
+    # Per restriction: its weekdays and its window as offsets from local midnight.
+    shapes = []
+    for r in version.restrictions:
+        opens = datetime.combine(_EPOCH_DAY, r.start.replace(tzinfo=None)) - _EPOCH_MIDNIGHT
+        closes = datetime.combine(_EPOCH_DAY, r.end.replace(tzinfo=None)) - _EPOCH_MIDNIGHT
+        if closes <= opens:
+            closes += _DAY  # crosses midnight; start == end is a full day
+        shapes.append((r.weekdays, opens, closes))
     windows: list[tuple[datetime, datetime]] = []
     while day <= last_day:
         weekday = day.weekday()
-        for r in version.restrictions:
-            if weekday not in r.weekdays:
-                continue
-            start = localize_utc(datetime.combine(day, r.start), zone)
-            end_day = day if r.end > r.start else day + _DAY
-            end = localize_utc(datetime.combine(end_day, r.end), zone)
-            if end > start:
-                windows.append((start, end))
+        for weekdays, opens, closes in shapes:
+            if weekday in weekdays:
+                a = day + opens
+                b = day + closes
+                start = EPOCH_UTC + (a - offset(a) - EPOCH_NAIVE)
+                end = EPOCH_UTC + (b - offset(b) - EPOCH_NAIVE)
+                if end > start:
+                    windows.append((start, end))
         day += _DAY
     windows.sort()
     merged: list[tuple[datetime, datetime]] = []
@@ -161,37 +223,39 @@ def _pieces(rotation: Rotation, lo: datetime, hi: datetime) -> list[_Piece]:
 
     Pieces are not clipped to the window, so a swap can bind to a piece's true start.
     """
-    provenance: dict[tuple[int, int], Provenance] = {}
     out: list[_Piece] = []
     for version, v_start, v_end in _version_spans(rotation):
-        q_lo = max(lo, v_start)
-        q_hi = hi if v_end is None else min(hi, v_end)
+        q_lo = lo if lo > v_start else v_start
+        q_hi = hi if v_end is None or hi < v_end else v_end
         if q_lo >= q_hi or not version.members:
             continue
-        shifts = []
-        for k, start, end in _handoffs(version, q_lo, q_hi):
-            start = max(start, v_start)
-            if v_end is not None and end > v_end:
-                end = v_end
-            if start < end:
-                shifts.append((k, start, end))
+        shifts = _handoffs(version, q_lo, q_hi)
+        # A shift in progress when its version starts or stops is cut there.
+        if shifts and shifts[0][1] < v_start:
+            k, _, end = shifts[0]
+            shifts[0] = (k, v_start, end)
+        if shifts and v_end is not None and shifts[-1][2] > v_end:
+            k, start, _ = shifts[-1]
+            shifts[-1] = (k, start, v_end)
+        shifts = [x for x in shifts if x[1] < x[2]]
         if not shifts:
             continue
         if version.restrictions:
             shifts = _restrict(shifts, _restriction_windows(version, shifts[0][1], shifts[-1][2]))
         members = version.members
+        count = len(members)
+        sources = [
+            Provenance(
+                SourceKind.ROTATION,
+                rotation_id=rotation.id,
+                rotation_version=version.version,
+                roster_index=index,
+            )
+            for index in range(count)
+        ]
         for k, start, end in shifts:
-            index = k % len(members)
-            source = provenance.get((version.version, index))
-            if source is None:
-                source = Provenance(
-                    SourceKind.ROTATION,
-                    rotation_id=rotation.id,
-                    rotation_version=version.version,
-                    roster_index=index,
-                )
-                provenance[(version.version, index)] = source
-            out.append((start, end, members[index], source, version))
+            index = k % count
+            out.append((start, end, members[index], sources[index], version))
     return out
 
 
@@ -207,8 +271,9 @@ def _restrict(
             j += 1
         i = j
         while i < n and windows[i][0] < end:
-            piece_start = max(start, windows[i][0])
-            piece_end = min(end, windows[i][1])
+            w_start, w_end = windows[i]
+            piece_start = start if start > w_start else w_start
+            piece_end = end if end < w_end else w_end
             if piece_start < piece_end:
                 out.append((k, piece_start, piece_end))
             i += 1
@@ -221,42 +286,41 @@ def _swap_rank(swap: Swap) -> tuple[datetime, int]:
 
 def _layer(
     rotation: Rotation, team_id: int, lo: datetime, hi: datetime, swaps: Iterable[Swap]
-) -> tuple[list[Shift], list[tuple[int, Role]], list[Swap]]:
-    """A layer's shifts in ``[lo, hi)`` with each one's (priority, role), and its orphan swaps."""
+) -> tuple[list[Shift], list[int], list[Swap]]:
+    """A layer's shifts in ``[lo, hi)``, each one's priority, and the layer's orphan swaps."""
     bound: dict[datetime, Swap] = {}
     for swap in swaps:
         if swap.rotation_id != rotation.id:
             continue
         at = _utc(swap.shift_start, "shift_start")
-        # Two swaps of one shift: the newest is the one that stands.
+        # Two swaps of one shift: the newest stands (the older is superseded, not orphaned).
         if at not in bound or _swap_rank(swap) > _swap_rank(bound[at]):
             bound[at] = swap
     used: set[datetime] = set()
     shifts: list[Shift] = []
-    ranks: list[tuple[int, Role]] = []
+    priorities: list[int] = []
     for start, end, engineer, source, version in _pieces(rotation, lo, hi):
-        swap = bound.get(start)
-        if swap is not None:
-            used.add(start)
-            engineer = swap.engineer_id
-            source = Provenance(
-                SourceKind.SWAP,
-                rotation_id=source.rotation_id,
-                rotation_version=source.rotation_version,
-                roster_index=source.roster_index,
-                swap_id=swap.id,
-            )
-        clipped_start = max(start, lo)
-        clipped_end = min(end, hi)
+        if bound:
+            swap = bound.get(start)
+            if swap is not None:
+                used.add(start)
+                engineer = swap.engineer_id
+                source = Provenance(
+                    SourceKind.SWAP,
+                    rotation_id=source.rotation_id,
+                    rotation_version=source.rotation_version,
+                    roster_index=source.roster_index,
+                    swap_id=swap.id,
+                )
+        clipped_start = start if start > lo else lo
+        clipped_end = end if end < hi else hi
         if clipped_start < clipped_end:
             shifts.append(
-                Shift(team_id, version.role, engineer, clipped_start, clipped_end, source)
+                _new_shift(team_id, version.role, engineer, clipped_start, clipped_end, source)
             )
-            ranks.append((version.priority, version.role))
+            priorities.append(version.priority)
     orphans = [s for at, s in bound.items() if at not in used and lo <= at < hi]
-    # Superseded swaps of a shift (an older swap of the same shift) are not orphans: the
-    # shift exists, a newer swap simply took precedence.
-    return shifts, ranks, orphans
+    return shifts, priorities, orphans
 
 
 def layer_shifts(
@@ -277,47 +341,59 @@ def layer_shifts(
 
 # --- the sweep --------------------------------------------------------------------------
 
+# A candidate for the sweep: (start, end, rank, engineer_id, provenance, shift). The lowest
+# rank wins; ``shift`` is the layer shift it came from (None for an override), so a final
+# shift identical to it can be the very same object.
+_Candidate = tuple[datetime, datetime, tuple, int, Provenance, Shift | None]
+# A run of the sweep: (start, end, candidate or None for nobody).
+_Run = tuple[datetime, datetime, _Candidate | None]
+_START = itemgetter(0)
 
-def _sweep(
-    candidates: list[_Candidate], lo: datetime, hi: datetime
-) -> list[tuple[datetime, datetime, int | None, Provenance | None]]:
+
+def _sweep(candidates: list[_Candidate], lo: datetime, hi: datetime) -> list[_Run]:
     """Partition ``[lo, hi)`` into runs of one winner (engineer, provenance) or of nobody.
 
     Boundaries are sorted once; a heap holds the candidates active at each boundary, the
-    best rank on top; ended candidates are dropped lazily when they surface.
+    best rank on top; ended candidates are dropped lazily when they surface. Consecutive
+    stretches won by the same engineer with the same provenance form one run.
     """
-    candidates.sort(key=lambda c: c[0])
-    times = sorted({lo, hi, *(c[0] for c in candidates), *(c[1] for c in candidates)})
-    heap: list[tuple[tuple, int]] = []
-    runs: list[tuple[datetime, datetime, int | None, Provenance | None]] = []
-    run_start = lo
-    run_who: tuple[int, Provenance] | None = None
-    j = 0
     n = len(candidates)
+    candidates.sort(key=_START)
+    starts = [c[0] for c in candidates]
+    ends = [c[1] for c in candidates]
+    # Heap entries are plain ints, ``dense rank * n + index``: cheaper to compare than tuples,
+    # and ties of rank still resolve the same way every time (by index).
+    dense = {rank: i for i, rank in enumerate(sorted({c[2] for c in candidates}))}
+    keys = [dense[c[2]] * n + j for j, c in enumerate(candidates)]
+    times = sorted({lo, hi, *starts, *ends})
+    heap: list[int] = []
+    push, pop = heapq.heappush, heapq.heappop
+    runs: list[_Run] = []
+    run_start = lo
+    run_top: _Candidate | None = None
+    j = 0
     for t in times[:-1]:
-        while j < n and candidates[j][0] <= t:
-            heapq.heappush(heap, (candidates[j][2], j))
+        while j < n and starts[j] <= t:
+            push(heap, keys[j])
             j += 1
-        while heap and candidates[heap[0][1]][1] <= t:
-            heapq.heappop(heap)
-        if heap:
-            top = candidates[heap[0][1]]
-            who = (top[3], top[4])
-        else:
-            who = None
-        if who != run_who:
-            if t > run_start:
-                runs.append(_run(run_start, t, run_who))
-            run_start, run_who = t, who
+        while heap and ends[heap[0] % n] <= t:
+            pop(heap)
+        top = candidates[heap[0] % n] if heap else None
+        if top is run_top:
+            continue
+        if (
+            top is not None
+            and run_top is not None
+            and top[3] == run_top[3]
+            and top[4] == run_top[4]
+        ):
+            continue  # same person, same source: the run goes on
+        if t > run_start:
+            runs.append((run_start, t, run_top))
+        run_start, run_top = t, top
     if hi > run_start:
-        runs.append(_run(run_start, hi, run_who))
+        runs.append((run_start, hi, run_top))
     return runs
-
-
-def _run(start: datetime, end: datetime, who: tuple[int, Provenance] | None):
-    if who is None:
-        return (start, end, None, None)
-    return (start, end, who[0], who[1])
 
 
 def _conflicts(shifts: Sequence[Shift], leave: Iterable[Leave]) -> list[LeaveConflict]:
@@ -327,23 +403,22 @@ def _conflicts(shifts: Sequence[Shift], leave: Iterable[Leave]) -> list[LeaveCon
         start, end = _utc(item.start, "leave start"), _utc(item.end, "leave end")
         if start < end:
             by_engineer[item.engineer_id].append((start, end, item))
-    index: dict[int, tuple[list[datetime], list[datetime], list[tuple[datetime, datetime, Leave]]]]
+    # Per engineer: leave by start, and reach[i] = the latest end among leave 0..i, so the
+    # backward walk from the last leave starting before a shift ends knows when to stop.
     index = {}
     for engineer, items in by_engineer.items():
         items.sort(key=lambda x: (x[0], x[1]))
-        # reach[i]: the latest end among leave 0..i, so the backward walk knows when to stop.
         reach: list[datetime] = []
         for _, end, _ in items:
             reach.append(end if not reach or end > reach[-1] else reach[-1])
-        index[engineer] = ([s for s, _, _ in items], reach, items)
+        index[engineer] = (items[0][0], reach[-1], [x[0] for x in items], reach, items)
     out = []
     for shift in shifts:
         entry = index.get(shift.engineer_id)
-        if entry is None:
+        if entry is None or shift.end <= entry[0] or shift.start >= entry[1]:
             continue
-        starts, reach, items = entry
+        _, _, starts, reach, items = entry
         hits = []
-        # Leave starting before the shift ends; walk back while any of it can still reach in.
         i = bisect_left(starts, shift.end) - 1
         while i >= 0 and reach[i] > shift.start:
             if items[i][1] > shift.start:
@@ -360,7 +435,8 @@ def resolve(plan: TeamPlan, start: datetime, end: datetime) -> Resolution:
     higher rotation id, the newer, wins); overrides of a role beat all its rotations, the
     newest ``created_at`` (then higher id) first. Adjacent pieces with the same engineer and
     provenance merge. For a covered role that the plan staffs at all, uncovered time is a
-    gap. Every output instant is in UTC.
+    gap. A swap whose shift no longer exists is reported, not applied. Every output instant
+    is in UTC.
     """
     lo, hi = _utc(start, "window start"), _utc(end, "window end")
     team_id = plan.team.id
@@ -370,51 +446,65 @@ def resolve(plan: TeamPlan, start: datetime, end: datetime) -> Resolution:
     staffed: set[Role] = set()
     layers: dict[int, tuple[Shift, ...]] = {}
     orphans: list[OrphanSwap] = []
-    known_rotations = {r.id for r in plan.rotations}
     for rotation in plan.rotations:
         staffed.update(v.role for v in rotation.versions)
-        shifts, ranks, lost = _layer(rotation, team_id, lo, hi, plan.swaps)
+        shifts, priorities, lost = _layer(rotation, team_id, lo, hi, plan.swaps)
         layers[rotation.id] = tuple(shifts)
         orphans.extend(OrphanSwap(s) for s in lost)
-        for shift, (priority, role) in zip(shifts, ranks, strict=True):
-            rank = (0, -priority, -rotation.id)
-            candidates[role].append((shift.start, shift.end, rank, shift.engineer_id, shift.source))
+        for shift, priority in zip(shifts, priorities, strict=True):
+            candidates[shift.role].append(
+                (
+                    shift.start,
+                    shift.end,
+                    (0, -priority, -rotation.id),
+                    shift.engineer_id,
+                    shift.source,
+                    shift,
+                )
+            )
     # A swap of a rotation no longer in the plan has nothing to bind to.
+    known = {r.id for r in plan.rotations}
     orphans.extend(
         OrphanSwap(swap)
         for swap in plan.swaps
-        if swap.rotation_id not in known_rotations
-        and lo <= _utc(swap.shift_start, "shift_start") < hi
+        if swap.rotation_id not in known and lo <= _utc(swap.shift_start, "shift_start") < hi
     )
     for override in plan.overrides:
         staffed.add(override.role)
-        o_start = max(_utc(override.start, "override start"), lo)
-        o_end = min(_utc(override.end, "override end"), hi)
+        o_start = _utc(override.start, "override start")
+        o_end = _utc(override.end, "override end")
+        o_start = o_start if o_start > lo else lo
+        o_end = o_end if o_end < hi else hi
         if o_start < o_end:
             created = _utc(override.created_at, "created_at").timestamp()
-            rank = (-1, -created, -override.id)
             source = Provenance(SourceKind.OVERRIDE, override_id=override.id)
-            candidates[override.role].append((o_start, o_end, rank, override.engineer_id, source))
-    final: list[Shift] = []
+            candidates[override.role].append(
+                (o_start, o_end, (-1, -created, -override.id), override.engineer_id, source, None)
+            )
+    final: list[tuple] = []
     gaps: list[Gap] = []
     for role in Role:
         if role not in staffed:
             continue
-        for run_start, run_end, engineer, source in _sweep(candidates.get(role, []), lo, hi):
-            if engineer is None:
+        order = _ROLE_ORDER[role]
+        for run_start, run_end, top in _sweep(candidates.get(role, []), lo, hi):
+            if top is None:
                 if role in COVERED_ROLES:
                     gaps.append(Gap(team_id, role, run_start, run_end))
-            else:
-                final.append(Shift(team_id, role, engineer, run_start, run_end, source))
-    final.sort(key=lambda s: (s.start, _ROLE_ORDER[s.role], s.engineer_id, s.end))
-    gaps.sort(key=lambda g: (g.start, _ROLE_ORDER[g.role]))
+                continue
+            shift = top[5]
+            if shift is None or shift.start != run_start or shift.end != run_end:
+                shift = _new_shift(team_id, role, top[3], run_start, run_end, top[4])
+            final.append((run_start, order, top[3], run_end, len(final), shift))
+    final.sort()
+    shifts = tuple(item[-1] for item in final)
     orphans.sort(key=lambda o: (_utc(o.swap.shift_start, "shift_start"), o.swap.id))
     return Resolution(
         window_start=lo,
         window_end=hi,
-        shifts=tuple(final),
-        gaps=tuple(gaps),
-        conflicts=tuple(_conflicts(final, plan.leave)),
+        shifts=shifts,
+        gaps=tuple(sorted(gaps, key=lambda g: (g.start, _ROLE_ORDER[g.role]))),
+        conflicts=tuple(_conflicts(shifts, plan.leave)),
         layers=layers,
         orphan_swaps=tuple(orphans),
     )
