@@ -431,14 +431,12 @@ class _Builder:
         later = self.who(primary, self.at(self.next_monday + timedelta(days=9), 12))
         taker = self.free(team, later.start, later.end, everyone)
         self.swap(primary, later, taker, "Swapped: school holidays")
-        # A secondary night taken over before that.
-        friday = self.next_monday - timedelta(days=3)
-        if friday <= self.today:
-            friday += timedelta(days=7)
-        start, end = self.at(friday, 18), self.at(friday + timedelta(days=1), 9)
+        # A secondary night taken over before that (the Saturday is always still ahead).
+        saturday = self.next_monday - timedelta(days=2)
+        start, end = self.at(saturday, 18), self.at(saturday + timedelta(days=1), 9)
         held = _first(self.engineer(self.who(secondary, start).engineer_id))
         cover = self.free(team, start, end, everyone)
-        self.override(team, cover, start, end, f"Friday night for {held}", Role.SECONDARY)
+        self.override(team, cover, start, end, f"Saturday night for {held}", Role.SECONDARY)
 
     def build_platform(self) -> None:
         team, start = self.platform, self.start_monday
