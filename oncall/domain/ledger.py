@@ -35,25 +35,30 @@ def merge_ledger(existing: Sequence[Shift], fresh: Sequence[Shift], now: datetim
     """The new ledger: the frozen past of ``existing`` followed by the future of ``fresh``.
 
     Every existing shift that ended at or before ``now`` is kept (marked ``frozen``); every
-    other existing shift is dropped. Fresh shifts that end after ``now`` are taken, each
-    with its start moved to the end of any frozen shift of the same team and role it
-    would overlap, so past and future never claim the same time. Sorted by start, role.
+    other existing shift is dropped. Fresh shifts are taken, each with its start moved to
+    the end of any frozen shift of the same team and role it would overlap, so past and
+    future never claim the same time (one left empty is dropped). A fresh shift that ends by
+    ``now`` is the past of a shift that was in progress (an edit cut it short): it is kept,
+    frozen, so the time someone was on call never vanishes. Sorted by start, role.
     """
     frozen = [s if s.frozen else replace(s, frozen=True) for s in existing if s.end <= now]
-    # Every frozen shift ends by ``now`` and every kept fresh shift ends after it, so a fresh
-    # shift overlaps the frozen past of its slot exactly when it starts before the latest
-    # frozen end there; moving its start to that end clears all of them and never empties it.
+    # A fresh shift overlaps the frozen past of its slot exactly when it starts before the
+    # latest frozen end there; moving its start to that end clears all of them.
     frozen_until: dict[tuple[int, Role], datetime] = {}
     for shift in frozen:
         slot = (shift.team_id, shift.role)
         if slot not in frozen_until or shift.end > frozen_until[slot]:
             frozen_until[slot] = shift.end
+    past: list[Shift] = []
     future: list[Shift] = []
     for shift in fresh:
-        if shift.end <= now:
-            continue
         until = frozen_until.get((shift.team_id, shift.role))
         if until is not None and shift.start < until:
+            if shift.end <= until:
+                continue
             shift = replace(shift, start=until)
-        future.append(shift)
-    return sorted(frozen, key=_order) + sorted(future, key=_order)
+        if shift.end <= now:
+            past.append(replace(shift, frozen=True))
+        else:
+            future.append(shift)
+    return sorted(frozen + past, key=_order) + sorted(future, key=_order)
