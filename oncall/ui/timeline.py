@@ -120,6 +120,23 @@ def _fmt_hours(seconds: float) -> str:
     return f"{hours:.1f} h".replace(".0 ", " ")
 
 
+def _lanes(shifts: Sequence[Shift]) -> list[int]:
+    """A lane per shift (sorted by start) so overlapping shifts of one row sit one above the
+    other instead of on top of each other (say, someone's primary week and a secondary day)."""
+    ends: list[datetime] = []
+    out: list[int] = []
+    for x in shifts:
+        for lane, end in enumerate(ends):
+            if end <= x.start:
+                ends[lane] = x.end
+                out.append(lane)
+                break
+        else:
+            ends.append(x.end)
+            out.append(len(ends) - 1)
+    return out
+
+
 class TimelineWidget(QWidget):
     """A fast timeline of shifts and gaps, one row per person or layer.
 
@@ -882,17 +899,23 @@ class TimelineWidget(QWidget):
         for row_i, row in enumerate(self._rows):
             area = self._block_area(row_i)
             indices: list[int] = []
-            for shift in sorted(row.shifts, key=lambda s: (s.start, s.end)):
-                if shift.end <= start_s or shift.start >= end_s:
-                    continue
+            visible = [
+                x
+                for x in sorted(row.shifts, key=lambda s: (s.start, s.end))
+                if x.end > start_s and x.start < end_s
+            ]
+            lanes = _lanes(visible)
+            lane_h = area.height() / (max(lanes, default=0) + 1)
+            for shift, lane in zip(visible, lanes, strict=True):
                 x0 = self.x_for(max(shift.start, start_s))
                 x1 = self.x_for(min(shift.end, end_s))
                 # A hairline of base colour between touching shifts keeps handoffs visible.
                 width = max(2.0, x1 - x0 - (1 if x1 - x0 > 4 else 0))
-                rect = QRectF(x0, area.top(), width, area.height())
+                top = area.top() + lane * lane_h
+                rect = QRectF(x0, top, width, lane_h - (1 if lane_h > 6 else 0))
                 eng = self._engineers.get(shift.engineer_id)
                 text = ""
-                if eng is not None:
+                if eng is not None and rect.height() >= fm.height():
                     room = width - 1.5 * lay.pad
                     if shift.source.kind is not SourceKind.ROTATION:
                         room -= lay.pad * 2  # keep clear of the marker

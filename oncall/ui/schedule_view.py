@@ -1,0 +1,736 @@
+"""The Schedule screen: a team's timeline by week, month or quarter, final or by layer.
+
+Final shifts come from the ledger (materialised, frozen past included); beyond the ledger's
+horizon they are resolved live. The layers view resolves the visible range. Selecting a
+range opens the override dialog, then the per-person change preview, then saves through the
+undo stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QScrollArea,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from oncall.app import AppContext
+from oncall.db import commands, queries
+from oncall.domain.model import (
+    Engineer,
+    Gap,
+    LeaveConflict,
+    Override,
+    Provenance,
+    Resolution,
+    Role,
+    Shift,
+    SourceKind,
+    Team,
+    TeamPlan,
+)
+from oncall.ui.override_dialog import OverrideDialog, OverrideDraft
+from oncall.ui.timeline import TimelineRow, TimelineWidget
+from oncall.ui.undo import ActionCommand
+from oncall.ui.when import role_word
+from oncall.ui.widgets import EmptyState, MutedLabel
+from oncall.ui.zones import viewer_zone
+
+ZOOMS = ("week", "month", "quarter")
+FINAL, LAYERS = "final", "layers"
+MAX_CONFLICTS_LISTED = 5
+
+
+def visible_range(zoom: str, anchor: date, zone: str) -> tuple[datetime, datetime]:
+    """The local week (from Monday), month or quarter holding ``anchor``, as aware UTC."""
+    if zoom == "week":
+        first = anchor - timedelta(days=anchor.weekday())
+        last = first + timedelta(days=7)
+    elif zoom == "month":
+        first = anchor.replace(day=1)
+        last = _add_months(first, 1)
+    else:
+        first = anchor.replace(month=(anchor.month - 1) // 3 * 3 + 1, day=1)
+        last = _add_months(first, 3)
+    tz = ZoneInfo(zone)
+    return (
+        datetime.combine(first, time(0), tz).astimezone(UTC),
+        datetime.combine(last, time(0), tz).astimezone(UTC),
+    )
+
+
+def step_anchor(zoom: str, anchor: date, steps: int) -> date:
+    """Move ``anchor`` by whole weeks, months or quarters."""
+    if zoom == "week":
+        return anchor + timedelta(weeks=steps)
+    return _add_months(anchor.replace(day=1), steps * (1 if zoom == "month" else 3))
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def range_title(zoom: str, start: datetime, end: datetime, zone: str) -> str:
+    """ "24 – 30 Mar 2025", "March 2025" or "Jan – Mar 2025" for the visible range."""
+    tz = ZoneInfo(zone)
+    a, b = start.astimezone(tz), (end - timedelta(seconds=1)).astimezone(tz)
+    if zoom == "week":
+        if a.month == b.month:
+            return f"{a.day} – {b.day} {b:%b %Y}"
+        if a.year == b.year:
+            return f"{a.day} {a:%b} – {b.day} {b:%b %Y}"
+        return f"{a.day} {a:%b %Y} – {b.day} {b:%b %Y}"
+    if zoom == "month":
+        return f"{a:%B %Y}"
+    return f"{a:%b} – {b:%b %Y}"
+
+
+def gap_summary(gaps: Sequence[Gap], start: datetime, end: datetime) -> str:
+    """ "No gaps" or "2 gaps, 9 h uncovered" for the gaps meeting ``[start, end)``."""
+    seconds, count = 0.0, 0
+    for g in gaps:
+        a, b = max(g.start, start), min(g.end, end)
+        if b > a:
+            count += 1
+            seconds += (b - a).total_seconds()
+    if not count:
+        return "No gaps"
+    noun = "gap" if count == 1 else "gaps"
+    return f"{count} {noun}, {_amount(seconds)} uncovered"
+
+
+def _amount(seconds: float) -> str:
+    """ "45 min", "9 h", "2 days 15 h": exact enough to act on, short enough to read."""
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = round(seconds / 3600)
+    if hours < 48:
+        return f"{hours} h"
+    days, rest = divmod(hours, 24)
+    return f"{days} days {rest} h" if rest else f"{days} days"
+
+
+def _merge_touching(shifts: list[Shift]) -> list[Shift]:
+    """Join a shift cut in two at the ledger horizon back into one."""
+    out: list[Shift] = []
+    for s in sorted(shifts, key=lambda x: (x.role, x.start)):
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.end == s.start
+            and (prev.role, prev.engineer_id, prev.source) == (s.role, s.engineer_id, s.source)
+        ):
+            out[-1] = replace(prev, end=s.end)
+        else:
+            out.append(s)
+    return sorted(out, key=lambda x: (x.start, x.role))
+
+
+def _subtract(gap: Gap, covered: Sequence[Shift]) -> list[Gap]:
+    """The parts of ``gap`` that no shift of its role covers."""
+    pieces = [(gap.start, gap.end)]
+    for s in covered:
+        if s.role != gap.role:
+            continue
+        nxt = []
+        for a, b in pieces:
+            if s.end <= a or s.start >= b:
+                nxt.append((a, b))
+                continue
+            if a < s.start:
+                nxt.append((a, s.start))
+            if s.end < b:
+                nxt.append((s.end, b))
+        pieces = nxt
+    return [replace(gap, start=a, end=b) for a, b in pieces]
+
+
+def override_shift(o: Override) -> Shift:
+    """An override drawn as the shift it asks for (the overrides layer)."""
+    return Shift(
+        o.team_id,
+        o.role,
+        o.engineer_id,
+        o.start,
+        o.end,
+        Provenance(SourceKind.OVERRIDE, override_id=o.id),
+    )
+
+
+class ScheduleView(QWidget):
+    """The Schedule screen.
+
+    Signals:
+        changed(): an edit was saved (or undone); other screens refresh.
+    """
+
+    changed = Signal()
+
+    def __init__(self, ctx: AppContext, undo: QUndoStack, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.undo = ctx, undo
+        self.zone = viewer_zone(ctx)
+        zoom = ctx.settings.schedule_zoom
+        self.zoom = zoom if zoom in ZOOMS else "month"
+        self.mode = FINAL
+        self.anchor = ctx.clock().astimezone(ZoneInfo(self.zone)).date()
+        self.team_id: int | None = None
+        self.teams: list[Team] = []
+        self.plan: TeamPlan | None = None
+        self.resolution: Resolution | None = None
+        self.final_shifts: list[Shift] = []
+        self.gaps: list[Gap] = []
+        self.engineers: dict[int, Engineer] = {}
+        self._build()
+        self.refresh()
+        # Keep the "now" line moving without touching the database.
+        self._tick = QTimer(self)
+        self._tick.setInterval(60_000)
+        self._tick.timeout.connect(self._show)
+        self._tick.start()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        unit = self.fontMetrics().height()
+        self.team_box = QComboBox(self)
+        self.team_box.setAccessibleName("Team")
+        self.team_box.currentIndexChanged.connect(self._on_team_box_changed)
+        self.team_label = QLabel("&Team", self)
+        self.team_label.setBuddy(self.team_box)
+
+        self.prev_button = self._tool("‹", "Previous (Page Up)")
+        self.today_button = self._tool("Today", "Go to today (Ctrl+T)")
+        self.next_button = self._tool("›", "Next (Page Down)")
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
+        self.today_button.clicked.connect(self.go_today)
+        self.title = QLabel(self)
+        title_font = self.title.font()
+        title_font.setBold(True)
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.15)
+        self.title.setFont(title_font)
+
+        self.zoom_group = QButtonGroup(self)
+        self.zoom_buttons: dict[str, QToolButton] = {}
+        for name in ZOOMS:
+            button = self._tool(name.capitalize(), f"Show a {name} (Ctrl+= / Ctrl+-)")
+            button.setCheckable(True)
+            self.zoom_group.addButton(button)
+            self.zoom_buttons[name] = button
+            button.clicked.connect(lambda _=False, n=name: self.set_zoom(n))
+        self.mode_group = QButtonGroup(self)
+        self.final_button = self._tool("&Final schedule", "Who is on call, after every layer")
+        self.layers_button = self._tool("&Layers", "Each rotation, the overrides, then the result")
+        for button, mode in ((self.final_button, FINAL), (self.layers_button, LAYERS)):
+            button.setCheckable(True)
+            self.mode_group.addButton(button)
+            button.clicked.connect(lambda _=False, m=mode: self.set_mode(m))
+        self.final_button.setChecked(True)
+
+        bar = QHBoxLayout()
+        bar.setSpacing(unit // 3)
+        for w in (self.team_label, self.team_box):
+            bar.addWidget(w)
+        bar.addSpacing(unit)
+        for w in (self.prev_button, self.today_button, self.next_button):
+            bar.addWidget(w)
+        bar.addSpacing(unit // 2)
+        bar.addWidget(self.title)
+        bar.addStretch(1)
+        for name in ZOOMS:
+            bar.addWidget(self.zoom_buttons[name])
+        bar.addSpacing(unit)
+        bar.addWidget(self.final_button)
+        bar.addWidget(self.layers_button)
+
+        self.gap_label = QLabel(self)
+        self.gap_label.setAccessibleName("Gaps in view")
+        self.hint = MutedLabel(
+            "Drag across a row (or Shift+arrows, then Enter) to add an override. "
+            "Delete removes a selected override.",
+            self,
+        )
+        self.message = MutedLabel("", self)
+        self.message.hide()
+        status = QHBoxLayout()
+        status.addWidget(self.gap_label)
+        status.addSpacing(unit)
+        status.addWidget(self.hint, 1)
+
+        self.timeline = TimelineWidget(self)
+        self.timeline.range_selected.connect(self._on_timeline_range_selected)
+        self.timeline.shift_activated.connect(self._on_timeline_shift_activated)
+        self.timeline.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.timeline.customContextMenuRequested.connect(self._on_timeline_context_menu)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.timeline)
+        self.scroll.setFocusProxy(self.timeline)
+        self.conflicts = MutedLabel("", self)
+        self.conflicts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        content = QWidget(self)
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addLayout(status)
+        inner.addWidget(self.message)
+        inner.addWidget(self.scroll, 1)
+        inner.addWidget(self.conflicts)
+        self.empty = EmptyState(
+            "schedule",
+            "No rotations yet",
+            "No rotations yet — create one on the Team screen.",
+            parent=self,
+        )
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(content)
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+
+        shortcuts = (
+            ("Ctrl+=", lambda: self.zoom_by(-1)),
+            ("Ctrl++", lambda: self.zoom_by(-1)),
+            ("Ctrl+-", lambda: self.zoom_by(1)),
+            ("PgUp", lambda: self.step(-1)),
+            ("PgDown", lambda: self.step(1)),
+            ("Alt+Left", lambda: self.step(-1)),
+            ("Alt+Right", lambda: self.step(1)),
+            ("Ctrl+T", self.go_today),
+        )
+        for keys, slot in shortcuts:
+            sc = QShortcut(QKeySequence(keys), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(slot)
+        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.timeline)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self.remove_current_override)
+
+    def _tool(self, text: str, tip: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAutoRaise(False)
+        return button
+
+    # -- navigation -------------------------------------------------------------------------
+
+    def visible_range(self) -> tuple[datetime, datetime]:
+        """The range on show, ``[start, end)`` as aware UTC instants."""
+        return visible_range(self.zoom, self.anchor, self.zone)
+
+    def set_zoom(self, zoom: str) -> None:
+        """Show a week, month or quarter (remembered in settings)."""
+        if zoom not in ZOOMS:
+            raise ValueError(f"unknown zoom {zoom!r}")
+        self.zoom = zoom
+        if self.ctx.settings.schedule_zoom != zoom:
+            self.ctx.save_settings(self.ctx.settings.with_(schedule_zoom=zoom))
+        self._load()
+
+    def zoom_by(self, direction: int) -> None:
+        """Zoom out (+1: week → month → quarter) or in (-1)."""
+        index = min(max(ZOOMS.index(self.zoom) + direction, 0), len(ZOOMS) - 1)
+        self.set_zoom(ZOOMS[index])
+
+    def step(self, steps: int) -> None:
+        """Go back or forward by whole weeks, months or quarters."""
+        self.anchor = step_anchor(self.zoom, self.anchor, steps)
+        self._load()
+
+    def go_today(self) -> None:
+        """Show the range holding today."""
+        self.anchor = self.ctx.clock().astimezone(ZoneInfo(self.zone)).date()
+        self._load()
+
+    def set_mode(self, mode: str) -> None:
+        """Switch between the final schedule and its layers."""
+        self.mode = mode
+        (self.final_button if mode == FINAL else self.layers_button).setChecked(True)
+        self._show()
+
+    def set_team(self, team_id: int) -> None:
+        """Show another team."""
+        self.team_id = team_id
+        index = self.team_box.findData(team_id)
+        if index >= 0 and index != self.team_box.currentIndex():
+            self.team_box.setCurrentIndex(index)
+        self._load()
+
+    def _on_team_box_changed(self, index: int) -> None:
+        team_id = self.team_box.itemData(index)
+        if team_id is not None and team_id != self.team_id:
+            self.team_id = team_id
+            self._load()
+
+    # -- data -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read teams and the schedule (after any edit anywhere)."""
+        self.zone = viewer_zone(self.ctx)
+        with self.ctx.sessions.begin() as s:
+            self.teams = queries.list_teams(s)
+        ids = [t.id for t in self.teams]
+        if self.team_id not in ids:
+            self.team_id = ids[0] if ids else None
+        self.team_box.blockSignals(True)
+        self.team_box.clear()
+        for t in self.teams:
+            self.team_box.addItem(t.name, t.id)
+        if self.team_id is not None:
+            self.team_box.setCurrentIndex(ids.index(self.team_id))
+        self.team_box.blockSignals(False)
+        several = len(self.teams) > 1
+        self.team_box.setVisible(several)
+        self.team_label.setVisible(several)
+        self._load()
+
+    def _load(self) -> None:
+        """Read the visible range: ledger, live resolution past the horizon, layers."""
+        for name, button in self.zoom_buttons.items():
+            button.setChecked(name == self.zoom)
+        start, end = self.visible_range()
+        self.title.setText(range_title(self.zoom, start, end, self.zone))
+        if self.team_id is None:
+            self.plan, self.resolution = None, None
+            self.empty.title_label.setText("No teams yet")
+            self._set_empty_text("Create a team and a rotation on the Team screen.")
+            self.stack.setCurrentWidget(self.empty)
+            return
+        from oncall.domain.schedule import resolve  # the engine is only needed once shown
+
+        now = self.ctx.clock()
+        with self.ctx.sessions.begin() as s:
+            plan = queries.load_plan(s, self.team_id)
+            ledger = queries.ledger(s, self.team_id, start, end)
+            everyone = queries.list_engineers(s, include_inactive=True)
+        self.plan = plan
+        self.engineers = {e.id: e for e in everyone}
+        self.resolution = resolve(plan, start, end)
+        # The ledger is the truth for what it holds (the frozen past above all); after its
+        # last shift, and never before now, the plan is resolved live.
+        shifts = [replace(x, start=max(x.start, start), end=min(x.end, end)) for x in ledger]
+        live_from = max(start, now, *(x.end for x in ledger))
+        shifts += [
+            replace(x, start=max(x.start, live_from))
+            for x in self.resolution.shifts
+            if x.end > live_from
+        ]
+        self.final_shifts = _merge_touching(shifts)
+        # Time before a role's first rotation began is not a gap: nobody was meant to cover it.
+        began: dict[Role, datetime] = {}
+        for rotation in plan.rotations:
+            for v in rotation.versions:
+                began[v.role] = min(began.get(v.role, v.effective_from), v.effective_from)
+        self.gaps = [
+            piece
+            for g in self.resolution.gaps
+            if g.role in began and g.end > began[g.role]
+            for piece in _subtract(replace(g, start=max(g.start, began[g.role])), self.final_shifts)
+        ]
+        if not plan.rotations and not plan.overrides:
+            self.empty.title_label.setText("No rotations yet")
+            self._set_empty_text("No rotations yet — create one on the Team screen.")
+            self.stack.setCurrentIndex(1)
+            return
+        self.stack.setCurrentIndex(0)
+        self._show()
+
+    def _set_empty_text(self, text: str) -> None:
+        for label in self.empty.findChildren(QLabel):
+            if label is not self.empty.title_label and label is not self.empty.icon_label:
+                label.setText(text)
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def _rows(self) -> list[TimelineRow]:
+        plan, res = self.plan, self.resolution
+        if plan is None or res is None:
+            return []
+        start, end = self.visible_range()
+        gap_row = TimelineRow(
+            "Gaps", gap_summary(self.gaps, start, end), (), tuple(self.gaps), key="gaps"
+        )
+        if self.mode == FINAL:
+            people = sorted(
+                {x.engineer_id for x in self.final_shifts},
+                key=lambda i: self.engineers[i].name.lower() if i in self.engineers else "",
+            )
+            rows = [
+                TimelineRow(
+                    self.engineers[i].name if i in self.engineers else f"Engineer {i}",
+                    self._person_sublabel(i),
+                    tuple(x for x in self.final_shifts if x.engineer_id == i),
+                    key=i,
+                )
+                for i in people
+            ]
+            return [*rows, gap_row]
+        rows = []
+        for rotation in sorted(plan.rotations, key=lambda r: (-r.current.priority, r.name)):
+            v = rotation.current
+            rows.append(
+                TimelineRow(
+                    rotation.name,
+                    f"{role_word(v.role)} · priority {v.priority} · v{v.version}",
+                    tuple(res.layers.get(rotation.id, ())),
+                    key=("rotation", rotation.id),
+                )
+            )
+        overrides = tuple(
+            override_shift(o) for o in plan.overrides if o.end > start and o.start < end
+        )
+        rows.append(
+            TimelineRow("Overrides", f"{len(overrides)} in view", overrides, key="overrides")
+        )
+        # The result, one row per role, so primary and secondary never cover each other.
+        roles = sorted(
+            {x.role for x in self.final_shifts} | {g.role for g in self.gaps},
+            key=list(Role).index,
+        )
+        for role in roles:
+            gaps = tuple(g for g in self.gaps if g.role is role)
+            rows.append(
+                TimelineRow(
+                    f"Final · {role_word(role)}",
+                    gap_summary(gaps, start, end),
+                    tuple(x for x in self.final_shifts if x.role is role),
+                    gaps,
+                    key=("final", role),
+                )
+            )
+        return rows
+
+    def _person_sublabel(self, engineer_id: int) -> str:
+        e = self.engineers.get(engineer_id)
+        if e is None:
+            return ""
+        local = self.ctx.clock().astimezone(ZoneInfo(e.zone or "UTC"))
+        return f"{e.zone} · {local:%H:%M}"
+
+    def _show(self) -> None:
+        """Hand the rows to the timeline and update the words around it."""
+        if self.plan is None:
+            return
+        start, end = self.visible_range()
+        self.timeline.set_rows(
+            self._rows(),
+            start,
+            end,
+            self.ctx.clock(),
+            self.zone,
+            self.engineers,
+            rotation_names={r.id: r.name for r in self.plan.rotations},
+            team_names={self.plan.team.id: self.plan.team.name},
+            override_notes={o.id: o.note for o in self.plan.overrides if o.note},
+        )
+        self.gap_label.setText(gap_summary(self.gaps, start, end))
+        self._show_conflicts(self.resolution.conflicts if self.resolution else ())
+
+    def _show_conflicts(self, conflicts: Sequence[LeaveConflict]) -> None:
+        if not conflicts:
+            self.conflicts.setText("")
+            self.conflicts.hide()
+            return
+        tz = ZoneInfo(self.zone)
+        lines = []
+        for c in conflicts[:MAX_CONFLICTS_LISTED]:
+            e = self.engineers.get(c.shift.engineer_id)
+            name = e.name if e else f"Engineer {c.shift.engineer_id}"
+            a = max(c.shift.start, c.leave.start).astimezone(tz)
+            b = min(c.shift.end, c.leave.end).astimezone(tz)
+            lines.append(
+                f"• {name} is on {c.leave.kind.value} from {a:%a} {a.day} {a:%b %H:%M} "
+                f"to {b:%a} {b.day} {b:%b %H:%M} during a {role_word(c.shift.role)} shift."
+            )
+        more = len(conflicts) - MAX_CONFLICTS_LISTED
+        if more > 0:
+            lines.append(f"… and {more} more.")
+        noun = "conflict" if len(conflicts) == 1 else "conflicts"
+        self.conflicts.setText(
+            f"Leave {noun} to cover (select the time on the timeline to add an override):\n"
+            + "\n".join(lines)
+        )
+        self.conflicts.show()
+
+    # -- edits ------------------------------------------------------------------------------
+
+    def _on_timeline_range_selected(self, start: datetime, end: datetime, key: object) -> None:
+        role = Role.PRIMARY
+        if isinstance(key, tuple) and key[0] == "rotation" and self.plan is not None:
+            for r in self.plan.rotations:
+                if r.id == key[1]:
+                    role = r.current.role
+        self.add_override_for(start, end, role)
+        self.timeline.clear_selection()
+
+    def _on_timeline_shift_activated(self, shift: Shift) -> None:
+        # Activating a shift asks who covers it: the quickest way to fix a leave conflict.
+        self.add_override_for(shift.start, shift.end, shift.role)
+
+    def add_override_for(self, start: datetime, end: datetime, role: Role) -> bool:
+        """Ask for an override over a range, preview its effect, save it undoably."""
+        if self.team_id is None:
+            return False
+        people = [e for e in self.engineers.values() if e.active]
+        draft = OverrideDialog.ask(self, people, start, end, self.zone, role)
+        if draft is None:
+            return False
+        return self.save_override(draft)
+
+    def save_override(self, draft: OverrideDraft) -> bool:
+        """Preview and save an override draft; False when the user cancels or it fails."""
+        team_id = self.team_id
+        if team_id is None:
+            return False
+        override = Override(
+            0,
+            team_id,
+            draft.engineer_id,
+            draft.start,
+            draft.end,
+            self.ctx.clock(),
+            draft.role,
+            draft.note,
+        )
+        if not self._confirm(override):
+            return False
+        try:
+            created = self.ctx.edit(team_id, lambda s: commands.add_override(s, override))
+        except ValueError as exc:
+            self._say(f"The override was not saved: {exc}")
+            return False
+        state = {"id": created.id, "first": True}
+
+        def do() -> None:
+            if state.pop("first", False):
+                return  # already saved above, where an error could still be shown
+            state["id"] = self.ctx.edit(team_id, lambda s: commands.add_override(s, override)).id
+            self._after_edit()
+
+        def undo() -> None:
+            self.ctx.edit(team_id, lambda s: commands.delete_override(s, state["id"]))
+            self._after_edit()
+
+        name = (
+            self.engineers[draft.engineer_id].name.split()[0]
+            if draft.engineer_id in self.engineers
+            else "someone"
+        )
+        self.undo.push(ActionCommand(f"Add override for {name}", do, undo))
+        self._say("")
+        self._after_edit()
+        return True
+
+    def _confirm(self, override: Override) -> bool:
+        """Show the per-person change over the override's time ± a day; True to go ahead."""
+        from oncall.domain.diff import diff_schedules
+        from oncall.domain.schedule import resolve
+        from oncall.ui.change_preview import ChangePreviewDialog, holiday_dates
+
+        if self.plan is None:
+            return False
+        before = self.plan
+        extra = (
+            [] if before.engineer(override.engineer_id) else [self.engineers[override.engineer_id]]
+        )
+        after = replace(
+            before,
+            overrides=(*before.overrides, replace(override, id=-1)),
+            engineers=(*before.engineers, *extra),
+        )
+        a, b = override.start - timedelta(days=1), override.end + timedelta(days=1)
+        people = list(after.engineers)
+        diffs = diff_schedules(
+            resolve(before, a, b).shifts,
+            resolve(after, a, b).shifts,
+            people,
+            holiday_dates(people, range(a.year, b.year + 1)),
+        )
+        return ChangePreviewDialog.ask(self, diffs, {e.id: e for e in people})
+
+    def remove_current_override(self) -> bool:
+        """Remove the override behind the selected shift (undoable)."""
+        shift = self.timeline.current_shift()
+        if shift is None or shift.source.kind is not SourceKind.OVERRIDE:
+            self._say("Select a shift that comes from an override to remove it.")
+            return False
+        return self.remove_override(shift.source.override_id or 0)
+
+    def remove_override(self, override_id: int) -> bool:
+        """Delete one override through the undo stack; undo puts it back."""
+        team_id = self.team_id
+        if self.plan is None or team_id is None:
+            return False
+        found = [o for o in self.plan.overrides if o.id == override_id]
+        if not found:
+            self._say("That override no longer exists.")
+            return False
+        original = found[0]
+        state = {"id": original.id}
+
+        def do() -> None:
+            self.ctx.edit(team_id, lambda s: commands.delete_override(s, state["id"]))
+            self._after_edit()
+
+        def undo() -> None:
+            state["id"] = self.ctx.edit(
+                team_id, lambda s: commands.add_override(s, replace(original, id=0))
+            ).id
+            self._after_edit()
+
+        name = (
+            self.engineers[original.engineer_id].name.split()[0]
+            if original.engineer_id in self.engineers
+            else "someone"
+        )
+        self.undo.push(ActionCommand(f"Remove override for {name}", do, undo))
+        return True
+
+    def _on_timeline_context_menu(self, pos: QPoint) -> None:
+        shift = self.timeline.shift_at(pos.toPointF())
+        menu = QMenu(self)
+        if shift is not None:
+            menu.addAction(
+                "Who covers this shift…", lambda: self._on_timeline_shift_activated(shift)
+            )
+            if shift.source.kind is SourceKind.OVERRIDE:
+                override_id = shift.source.override_id or 0
+                menu.addAction("Remove override", lambda: self.remove_override(override_id))
+        else:
+            at = self.timeline.time_at(pos.x())
+            day = datetime.combine(
+                at.astimezone(ZoneInfo(self.zone)).date(), time(0), ZoneInfo(self.zone)
+            ).astimezone(UTC)
+            menu.addAction(
+                "Add override for this day…",
+                lambda: self.add_override_for(day, day + timedelta(days=1), Role.PRIMARY),
+            )
+        menu.popup(self.timeline.mapToGlobal(pos))
+
+    def _after_edit(self) -> None:
+        self._load()
+        self.changed.emit()
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
