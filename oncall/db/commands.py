@@ -415,7 +415,9 @@ def materialise(s: Session, team_id: int, now: datetime, horizon: timedelta) -> 
     if horizon <= timedelta(0):
         raise ValueError(f"The ledger horizon must be positive (got {horizon}).")
     plan = queries.load_plan(s, team_id)
-    rows = s.scalars(select(LedgerShiftRow).where(LedgerShiftRow.team_id == team_id)).all()
+    rows = s.execute(
+        select(*LedgerShiftRow.__table__.columns).where(LedgerShiftRow.team_id == team_id)
+    )
     existing = [mapping.shift(r) for r in rows]
     start = ledger_window_start([x for x in existing if not x.frozen], now)
     resolution = resolve(plan, start, now + horizon)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
+
 from oncall.db.models import (
     EngineerRow,
     LeaveRow,
@@ -134,8 +136,8 @@ def leave(row: LeaveRow) -> Leave:
     )
 
 
-def shift(row: LedgerShiftRow) -> Shift:
-    """A ledger row as a domain shift with its provenance."""
+def shift(row: LedgerShiftRow | Row[Any]) -> Shift:
+    """A ledger row (ORM object, or a plain row of its columns) as a domain shift."""
     return Shift(
         team_id=row.team_id,
         role=Role(row.role),

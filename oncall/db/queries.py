@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -222,7 +223,7 @@ def load_plan(s: Session, team_id: int) -> TeamPlan:
 def ledger(s: Session, team_id: int | None, start: datetime, end: datetime) -> list[Shift]:
     """Materialised final shifts meeting ``[start, end)`` (all teams when ``team_id`` is None),
     by start; ``frozen`` is set on shifts that had ended when they were last materialised."""
-    query = select(LedgerShiftRow).where(
+    query = _ledger_rows().where(
         LedgerShiftRow.starts_at < mapping.require_aware(end, "end"),
         LedgerShiftRow.ends_at > mapping.require_aware(start, "start"),
     )
@@ -235,14 +236,14 @@ def on_call_at(s: Session, at: datetime) -> list[Shift]:
     """The ledger shifts that contain ``at``, every team and role."""
     at = mapping.require_aware(at, "at")
     return _shifts(
-        s, select(LedgerShiftRow).where(LedgerShiftRow.starts_at <= at, LedgerShiftRow.ends_at > at)
+        s, _ledger_rows().where(LedgerShiftRow.starts_at <= at, LedgerShiftRow.ends_at > at)
     )
 
 
 def next_shifts(s: Session, engineer_id: int, after: datetime, limit: int = 5) -> list[Shift]:
     """An engineer's coming ledger shifts (ones in progress at ``after`` included), by start."""
     query = (
-        select(LedgerShiftRow)
+        _ledger_rows()
         .where(
             LedgerShiftRow.engineer_id == engineer_id,
             LedgerShiftRow.ends_at > mapping.require_aware(after, "after"),
@@ -256,7 +257,7 @@ def engineer_ledger(s: Session, engineer_id: int, start: datetime, end: datetime
     """One engineer's ledger shifts meeting ``[start, end)``, every team, by start."""
     return _shifts(
         s,
-        select(LedgerShiftRow).where(
+        _ledger_rows().where(
             LedgerShiftRow.engineer_id == engineer_id,
             LedgerShiftRow.starts_at < mapping.require_aware(end, "end"),
             LedgerShiftRow.ends_at > mapping.require_aware(start, "start"),
@@ -264,9 +265,14 @@ def engineer_ledger(s: Session, engineer_id: int, start: datetime, end: datetime
     )
 
 
-def _shifts(s: Session, query: Select[tuple[LedgerShiftRow]]) -> list[Shift]:
+def _ledger_rows() -> Select[Any]:
+    # Plain rows, not ORM objects: the timeline reads thousands of shifts at a time.
+    return select(*LedgerShiftRow.__table__.columns)
+
+
+def _shifts(s: Session, query: Select[Any]) -> list[Shift]:
     # Order is part of every ledger query's contract: by start, then team, role, id.
     query = query.order_by(
         LedgerShiftRow.starts_at, LedgerShiftRow.team_id, LedgerShiftRow.role, LedgerShiftRow.id
     )
-    return [mapping.shift(r) for r in s.scalars(query)]
+    return [mapping.shift(r) for r in s.execute(query)]
