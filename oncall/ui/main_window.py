@@ -62,10 +62,22 @@ class Screen:
 
 SCREENS: tuple[Screen, ...] = (
     Screen("now", "Now", "now", "oncall.ui.now_view", "NowView", undoable=False),
-    Screen("schedule", "Schedule", "schedule", "oncall.ui.schedule_view", "ScheduleView",
-           help="The timeline of every shift, gap and override."),
-    Screen("team", "Team", "team", "oncall.ui.team_view", "TeamView",
-           help="Engineers, rotations, overrides and leave."),
+    Screen(
+        "schedule",
+        "Schedule",
+        "schedule",
+        "oncall.ui.schedule_view",
+        "ScheduleView",
+        help="The timeline of every shift, gap and override.",
+    ),
+    Screen(
+        "team",
+        "Team",
+        "team",
+        "oncall.ui.team_view",
+        "TeamView",
+        help="Engineers, rotations, overrides and leave.",
+    ),
 )
 
 
@@ -81,6 +93,7 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.screens = SCREENS  # fixed for this window's life
         self.undo_stack = QUndoStack(self)
         self.views: dict[str, QWidget] = {}
         self._hosts: dict[str, QWidget] = {}
@@ -93,7 +106,7 @@ class MainWindow(QMainWindow):
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setAccessibleName(self.tr("Screens"))
         self.stack = QStackedWidget()
-        for screen in SCREENS:
+        for screen in self.screens:
             item = QListWidgetItem(screen.title)
             item.setData(Qt.ItemDataRole.UserRole, screen.key)
             item.setToolTip(screen.help or screen.title)
@@ -127,11 +140,11 @@ class MainWindow(QMainWindow):
     @property
     def current_key(self) -> str:
         """The key of the screen on show."""
-        return SCREENS[self.stack.currentIndex()].key
+        return self.screens[self.stack.currentIndex()].key
 
     def show_screen(self, key: str) -> QWidget:
         """Show screen ``key`` (building it on first visit); returns its widget."""
-        index = next(i for i, s in enumerate(SCREENS) if s.key == key)
+        index = next(i for i, s in enumerate(self.screens) if s.key == key)
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)  # re-enters through _on_nav_current_row_changed
         return self.views[key]
@@ -139,7 +152,7 @@ class MainWindow(QMainWindow):
     def _on_nav_current_row_changed(self, row: int) -> None:
         if row < 0:
             return
-        screen = SCREENS[row]
+        screen = self.screens[row]
         if screen.key not in self.views:
             self._build_screen(screen)
         self.stack.setCurrentIndex(row)
@@ -204,7 +217,7 @@ class MainWindow(QMainWindow):
         metrics = self.nav.fontMetrics()
         side = round(metrics.height() * 1.4)
         self.nav.setIconSize(QSize(side, side))
-        widest = max(metrics.horizontalAdvance(s.title) for s in SCREENS)
+        widest = max(metrics.horizontalAdvance(s.title) for s in self.screens)
         self.nav.setFixedWidth(widest + side + metrics.height() * 4)
         self.nav.setSpacing(max(2, metrics.height() // 5))
         self._nav_sheet()
@@ -226,7 +239,7 @@ class MainWindow(QMainWindow):
         )
 
     def _tint_nav_icons(self) -> None:
-        for row, screen in enumerate(SCREENS):
+        for row, screen in enumerate(self.screens):
             self.nav.item(row).setIcon(icons.icon(screen.icon))
 
     # ----- menus -----------------------------------------------------------------------------
@@ -257,7 +270,7 @@ class MainWindow(QMainWindow):
 
         view_menu = bar.addMenu(self.tr("&View"))
         self.screen_actions: list[QAction] = []
-        for index, screen in enumerate(SCREENS):
+        for index, screen in enumerate(self.screens):
             action = QAction(icons.icon(screen.icon), screen.title, self)
             if index < 9:
                 action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
@@ -319,7 +332,7 @@ class MainWindow(QMainWindow):
             action.setChecked(True)
         self._nav_sheet()
         self._tint_nav_icons()
-        for screen, action in zip(SCREENS, self.screen_actions, strict=True):
+        for screen, action in zip(self.screens, self.screen_actions, strict=True):
             action.setIcon(icons.icon(screen.icon))
 
     def open_settings(self) -> None:
@@ -350,8 +363,13 @@ class MainWindow(QMainWindow):
 
     def show_bug_report_help(self) -> None:
         """Explain how to report a bug, with the log path ready to copy."""
-        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Report a bug"),
-                          self.bug_report_text(), QMessageBox.StandardButton.Close, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("Report a bug"),
+            self.bug_report_text(),
+            QMessageBox.StandardButton.Close,
+            self,
+        )
         copy = box.addButton(self.tr("Copy log path"), QMessageBox.ButtonRole.ActionRole)
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.log_path()))
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -95,9 +95,7 @@ def uncovered(
     return holes
 
 
-def team_now(
-    team: Team, shifts: Sequence[Shift], roles: Iterable[Role], now: datetime
-) -> TeamNow:
+def team_now(team: Team, shifts: Sequence[Shift], roles: Iterable[Role], now: datetime) -> TeamNow:
     """A team's board from its ledger shifts meeting ``[now, now + LOOK_AHEAD)``.
 
     ``roles`` are the roles the team's rotations cover; a covered role with no one on it in
@@ -331,9 +329,7 @@ class NowView(QWidget):
                 )
             )
             card.layout_.addWidget(
-                MutedLabel(
-                    f"Starts in {duration(shift.start - board.now)} (your time, {zone})"
-                )
+                MutedLabel(f"Starts in {duration(shift.start - board.now)} (your time, {zone})")
             )
         else:
             heading.setText(self.tr("Your next shift, {name}").format(name=board.me.name))
@@ -418,4 +414,3 @@ class NowView(QWidget):
                 )
             )
         return block
-

@@ -73,9 +73,7 @@ def tray_status(
     if current:
         labels = ", ".join(shift_label(s, team_names) for s in current)
         end = min(s.end for s in current)
-        return TrayStatus(
-            True, f"You are on call ({labels}) until {day_and_clock(end, zone, now)}"
-        )
+        return TrayStatus(True, f"You are on call ({labels}) until {day_and_clock(end, zone, now)}")
     coming = [s for s in mine if s.start > now]
     if not coming:
         return TrayStatus(False, "Not on call · no shifts planned")
@@ -118,8 +116,7 @@ def due_reminders(
                 Reminder(
                     f"start:{ident}",
                     "You are on call now",
-                    f"Handoff: you now hold {label} until "
-                    f"{day_and_clock(shift.end, zone, now)}.",
+                    f"Handoff: you now hold {label} until {day_and_clock(shift.end, zone, now)}.",
                 )
             )
         if shift.end <= now < shift.end + REMINDER_GRACE:

@@ -55,8 +55,9 @@ def until_phrase(end: datetime, viewer_zone: str, person_zone: str, now: datetim
     """ "until Mon 09:00 (your time) · 17:00 in Sydney"; the second part only when the zones
     differ in offset at that moment."""
     text = f"until {day_and_clock(end, viewer_zone, now)} (your time)"
-    if end.astimezone(ZoneInfo(viewer_zone)).utcoffset() != end.astimezone(
-        ZoneInfo(person_zone)
-    ).utcoffset():
+    if (
+        end.astimezone(ZoneInfo(viewer_zone)).utcoffset()
+        != end.astimezone(ZoneInfo(person_zone)).utcoffset()
+    ):
         text += f" · {clock(end, person_zone)} in {city(person_zone)}"
     return text

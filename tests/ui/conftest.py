@@ -31,7 +31,7 @@ def london(ctx: AppContext) -> AppContext:
 
 
 @pytest.fixture
-def main_window(qtbot: QtBot, london: AppContext):  # noqa: ANN201 - MainWindow, imported late
+def main_window(qtbot: QtBot, london: AppContext):
     """The main window on ``ctx``, shown and exposed."""
     from oncall.ui.main_window import MainWindow
 

@@ -26,17 +26,13 @@ def _out(tmp_path: Path) -> Path:
 
 def _assert_not_blank(image: QImage) -> None:
     sampled = {
-        image.pixel(x, y)
-        for x in range(0, image.width(), 7)
-        for y in range(0, image.height(), 7)
+        image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
     }
     assert len(sampled) > 20, "window rendered (nearly) blank"
 
 
-def _window(qtbot: QtBot, ctx) -> MainWindow:  # noqa: ANN001
-    ctx.settings = ctx.settings.with_(
-        viewer_zone="Europe/London", me_engineer_id=ctx_me(ctx)
-    )
+def _window(qtbot: QtBot, ctx) -> MainWindow:
+    ctx.settings = ctx.settings.with_(viewer_zone="Europe/London", me_engineer_id=ctx_me(ctx))
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.resize(1280, 800)
@@ -45,7 +41,7 @@ def _window(qtbot: QtBot, ctx) -> MainWindow:  # noqa: ANN001
     return window
 
 
-def ctx_me(ctx) -> int | None:  # noqa: ANN001
+def ctx_me(ctx) -> int | None:
     """The first engineer by name, as "me" (so the "your next shift" card has content)."""
     from oncall.db import queries
 
@@ -68,18 +64,18 @@ def _grab_all(qtbot: QtBot, window: MainWindow, folder: Path, suffix: str) -> li
 
 
 @pytest.fixture
-def populated(seeded_team):  # noqa: ANN001, ANN201
+def populated(seeded_team):
     """The demo team when ``oncall.demo`` exists, else the seeded Payments team."""
     return seeded_team.ctx
 
 
-def test_every_screen_renders(qtbot: QtBot, populated, tmp_path: Path) -> None:  # noqa: ANN001
+def test_every_screen_renders(qtbot: QtBot, populated, tmp_path: Path) -> None:
     window = _window(qtbot, populated)
     saved = _grab_all(qtbot, window, _out(tmp_path), "")
     assert [p.stem for p in saved] == [s.key for s in SCREENS]
 
 
-def test_night_theme_renders(qtbot: QtBot, populated, tmp_path: Path) -> None:  # noqa: ANN001
+def test_night_theme_renders(qtbot: QtBot, populated, tmp_path: Path) -> None:
     app = QApplication.instance()
     theme.apply_theme(app, theme.NIGHT)
     window = _window(qtbot, populated)
@@ -89,7 +85,7 @@ def test_night_theme_renders(qtbot: QtBot, populated, tmp_path: Path) -> None:  
     assert image.pixelColor(image.width() - 5, image.height() // 2).lightnessF() < 0.3
 
 
-def test_double_size_text_renders(qtbot: QtBot, populated, tmp_path: Path) -> None:  # noqa: ANN001
+def test_double_size_text_renders(qtbot: QtBot, populated, tmp_path: Path) -> None:
     """200% stand-in: QT_SCALE_FACTOR is per process, so the whole UI gets a 2x font in a
     1280x800 window (the layout a 2560x1600 screen at 200% would show)."""
     app = QApplication.instance()
