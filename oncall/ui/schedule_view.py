@@ -281,6 +281,7 @@ class ScheduleView(QWidget):
         self.timeline.customContextMenuRequested.connect(self._on_timeline_context_menu)
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.timeline)
         self.scroll.setFocusProxy(self.timeline)

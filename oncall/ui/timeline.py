@@ -32,7 +32,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from oncall.domain.model import Engineer, Gap, Shift, SourceKind
+from oncall.domain.model import Engineer, Gap, Role, Shift, SourceKind
 
 # Calm hues (degrees) for engineers; red is left out (alarm) and amber is kept for gaps.
 _HUES = (210, 160, 265, 120, 190, 300, 230, 90, 330, 145, 250, 20)
@@ -122,18 +122,25 @@ def _fmt_hours(seconds: float) -> str:
 
 def _lanes(shifts: Sequence[Shift]) -> list[int]:
     """A lane per shift (sorted by start) so overlapping shifts of one row sit one above the
-    other instead of on top of each other (say, someone's primary week and a secondary day)."""
-    ends: list[datetime] = []
-    out: list[int] = []
-    for x in shifts:
-        for lane, end in enumerate(ends):
-            if end <= x.start:
-                ends[lane] = x.end
-                out.append(lane)
-                break
-        else:
-            ends.append(x.end)
-            out.append(len(ends) - 1)
+    other instead of on top of each other: one band per role (a primary week above the
+    secondary days), then as many lanes as overlaps within a role need."""
+    roles = sorted({x.role for x in shifts}, key=lambda r: list(Role).index(r))
+    out = [0] * len(shifts)
+    base = 0
+    for role in roles:
+        ends: list[datetime] = []
+        for i, x in enumerate(shifts):
+            if x.role is not role:
+                continue
+            for lane, end in enumerate(ends):
+                if end <= x.start:
+                    ends[lane] = x.end
+                    out[i] = base + lane
+                    break
+            else:
+                ends.append(x.end)
+                out[i] = base + len(ends) - 1
+        base += len(ends)
     return out
 
 
@@ -499,7 +506,9 @@ class TimelineWidget(QWidget):
         text = pal.color(QPalette.ColorRole.WindowText)
         muted = QColor(text)
         muted.setAlphaF(0.62)
-        p.fillRect(clip, base)
+        # Below the legend the widget is just background (it may be stretched by a scroll area).
+        p.fillRect(clip, pal.color(QPalette.ColorRole.Window))
+        p.fillRect(QRectF(0, 0, self.width(), self._content_height()).intersected(clip), base)
         bottom = lay.header_h + len(self._rows) * lay.row_h
         plot = QRectF(
             lay.plot_left, lay.header_h, lay.plot_right - lay.plot_left, bottom - lay.header_h
@@ -802,7 +811,7 @@ class TimelineWidget(QWidget):
         lay = _Layout()
         lay.pad = pad = max(3, lh // 4)
         lay.header_h = 2 * lh + 3 * pad
-        lay.row_h = int(lh * 2.2) + 2 * pad
+        lay.row_h = int(lh * 2.5) + 2 * pad
         lay.legend_h = lh + 2 * pad
         sfm = QFontMetrics(self._small_font())
         widest = max(
