@@ -1,0 +1,615 @@
+"""``oncall COMMAND``: the app's use cases for scripts and cron, without a window.
+
+``oncall/__main__.py`` calls :func:`main` when the arguments hold one of :data:`SUBCOMMANDS`.
+Exit codes: 0 done, 2 a usage or input error (bad option, unknown team, bad file: nothing
+changed), 1 anything else. JSON output is documented in docs/cli.md and stable.
+
+Imports stay light: the database, the engine and YAML are loaded only by the command that
+needs them, and Qt never.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session  # noqa: TID251  (a type only)
+
+    from oncall.app import AppContext
+    from oncall.domain.model import Engineer, Gap, Provenance, Shift, Team, TeamPlan
+
+SUBCOMMANDS: frozenset[str] = frozenset({"team", "schedule", "who"})
+SCHEDULE_SCHEMA = "oncall.schedule/1"
+WHO_SCHEMA = "oncall.who/1"
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A problem to report on stderr as one or more lines, with an exit code (2: the input)."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# ---------------------------------------------------------------------------------- arguments
+
+
+def _parser() -> argparse.ArgumentParser:
+    # The global options are accepted before and after the subcommand: each subparser knows
+    # them too, with SUPPRESS defaults so a subparser never overwrites a value given earlier.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="keep every file in this folder (default: $ONCALL_DATA_DIR, else the platform's)",
+    )
+    common.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="use the demo database (created on first use)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="oncall",
+        parents=[common],
+        description="On-call rotations from the command line. Without a command the window opens.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    team = commands.add_parser(
+        "team", parents=[common], help="import, export or list teams (team files)"
+    )
+    team_commands = team.add_subparsers(dest="team_command", required=True, metavar="ACTION")
+    imp = team_commands.add_parser(
+        "import", parents=[common], help="create or update a team from a team file"
+    )
+    imp.add_argument("file", metavar="FILE", help="a team file (YAML, see docs/team-file.md)")
+    imp.add_argument(
+        "--dry-run", action="store_true", help="show what would change and save nothing"
+    )
+    exp = team_commands.add_parser("export", parents=[common], help="write a team file")
+    exp.add_argument("--team", metavar="T", help="team name or id (needed when there are several)")
+    exp.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    team_commands.add_parser("list", parents=[common], help="list the teams")
+
+    sched = commands.add_parser(
+        "schedule", parents=[common], help="final shifts and gaps of a team over dates"
+    )
+    sched.add_argument("--team", metavar="T", required=True, help="team name or id")
+    sched.add_argument(
+        "--from",
+        dest="start",
+        metavar="DATE",
+        required=True,
+        help="first day (or an ISO 8601 instant), inclusive",
+    )
+    sched.add_argument(
+        "--to",
+        dest="end",
+        metavar="DATE",
+        required=True,
+        help="last day, inclusive (or an ISO 8601 instant, exclusive)",
+    )
+    sched.add_argument("--tz", metavar="ZONE", help="show times in this IANA zone")
+    sched.add_argument("--json", action="store_true", help=f"print JSON ({SCHEDULE_SCHEMA})")
+
+    who = commands.add_parser("who", parents=[common], help="who is on call, per team and role")
+    who.add_argument("--at", metavar="INSTANT", help="ISO 8601 instant (default: now)")
+    who.add_argument("--team", metavar="T", help="only this team (name or id)")
+    who.add_argument("--tz", metavar="ZONE", help="show times in this IANA zone")
+    who.add_argument("--json", action="store_true", help=f"print JSON ({WHO_SCHEMA})")
+    return parser
+
+
+def main(argv: Sequence[str], *, clock: Callable[[], datetime] | None = None) -> int:
+    """Run one command; returns the exit code. ``clock`` replaces the real one (tests)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exit_:  # argparse has printed the usage or the help
+        return int(exit_.code or 0)
+    try:
+        return _run(args, clock)
+    except CliError as error:
+        for line in str(error).splitlines():
+            print(f"oncall: {line}", file=sys.stderr)
+        return error.code
+    except BrokenPipeError:  # `oncall schedule ... | head`
+        return EXIT_OK
+    except Exception as error:  # the last resort: say what happened, never a traceback
+        from oncall.db.migrate import DatabaseTooNew
+
+        if isinstance(error, DatabaseTooNew):
+            print(f"oncall: {error}", file=sys.stderr)
+        else:
+            print(f"oncall: error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _run(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> int:
+    if args.command == "team" and args.team_command == "import":
+        # A bad file is reported before the database is opened (or created).
+        return _team_import(args, clock)
+    ctx = _open(args, clock)
+    if args.command == "team":
+        return _team_export(ctx, args) if args.team_command == "export" else _team_list(ctx)
+    if args.command == "schedule":
+        return _schedule(ctx, args)
+    return _who(ctx, args)
+
+
+def _open(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> AppContext:
+    from oncall.app import open_context, utc_now
+
+    # Missing when not given anywhere (the options' defaults are SUPPRESS, see _parser).
+    data_dir, demo = getattr(args, "data_dir", None), getattr(args, "demo", False)
+    return open_context(data_dir, demo=demo, clock=clock or utc_now)
+
+
+# ---------------------------------------------------------------------------------- values
+
+
+def machine_zone() -> str:
+    """The machine's IANA zone: ``$TZ``, else /etc/localtime's link, else /etc/timezone, else
+    UTC. Read only here, at the edge; the rest of the app takes zones as arguments."""
+    candidates = [os.environ.get("TZ", "").removeprefix(":")]
+    try:
+        target = str(Path("/etc/localtime").resolve())
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    from oncall.exchange.teamfile import zone_problem
+
+    return next((z for z in candidates if z and zone_problem(z) is None), "UTC")
+
+
+def _zone(ctx: AppContext, wanted: str | None) -> str:
+    """The zone to show times in: ``--tz``, else the viewer's setting, else the machine's."""
+    from oncall.exchange.teamfile import zone_problem
+
+    if wanted:
+        problem = zone_problem(wanted)
+        if problem:
+            raise CliError(f"--tz: {problem}")
+        return wanted
+    return ctx.settings.viewer_zone or machine_zone()
+
+
+def _instant(text: str, zone: str, option: str, *, day_end: bool = False) -> datetime:
+    """An ISO 8601 date or date-time; a naive one is read in ``zone``. A bare date is that
+    day's start, or with ``day_end`` the start of the next day (an inclusive last day)."""
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            value = datetime.combine(day + timedelta(days=1 if day_end else 0), time())
+        else:
+            value = datetime.fromisoformat(raw)
+    except (ValueError, OverflowError):
+        raise CliError(
+            f'{option}: "{text}" is not a date; write e.g. 2026-11-16, "2026-11-16 09:00" or '
+            "2026-11-16T09:00Z"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))  # fold=0: DESIGN.md's rule for odd times
+    return value.astimezone(UTC)
+
+
+def _find_team(s: Session, wanted: str) -> Team:
+    from oncall.db import queries
+
+    team = queries.find_team(s, int(wanted) if wanted.isdigit() else wanted)
+    if team is None and wanted.isdigit():
+        team = queries.find_team(s, wanted)
+    if team is None:
+        names = ", ".join(t.name for t in queries.list_teams(s))
+        known = f"teams: {names}" if names else "there are no teams yet (oncall team import FILE)"
+        raise CliError(f'no team named "{wanted}"; {known}')
+    return team
+
+
+def _utc_text(value: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``: ``2026-11-16T09:00:00Z``."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def _local_text(value: datetime, zone: str) -> str:
+    """ISO 8601 wall-clock time in ``zone`` with its offset."""
+    return value.astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")
+
+
+def _table_time(value: datetime, zone: str) -> str:
+    return value.astimezone(ZoneInfo(zone)).strftime("%a %Y-%m-%d %H:%M")
+
+
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    for row in (header, *rows):
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+# ---------------------------------------------------------------------------------- team
+
+
+def _team_import(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> int:
+    from oncall.exchange import teamfile
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CliError(f"cannot read {args.file}: {error}") from None
+    try:
+        document = teamfile.parse(text, args.file)
+    except teamfile.TeamFileError as error:
+        raise CliError(f"{error}\n{args.file}: not imported; nothing was changed") from None
+
+    ctx = _open(args, clock)
+    now = ctx.clock()
+    horizon = timedelta(days=ctx.settings.horizon_days)
+    s = ctx.sessions()
+    try:
+        with s.begin():
+            try:
+                report = teamfile.apply(s, document, now, horizon)
+            except ValueError as error:  # a rule of the database (the transaction rolls back)
+                raise CliError(
+                    f"{args.file}: {error}\n{args.file}: not imported; nothing was changed"
+                ) from None
+            if args.dry_run:
+                s.rollback()
+    finally:
+        s.close()
+
+    for change in report.changes:
+        if change.action != "unchanged":
+            print(f"  {change}")
+    verb = "would import" if args.dry_run else "imported"
+    print(f"{args.file}: {verb} team {document.name}: {report.summary()}")
+    if args.dry_run:
+        print("dry run: nothing was saved")
+    return EXIT_OK
+
+
+def _team_export(ctx: AppContext, args: argparse.Namespace) -> int:
+    from oncall.db import queries
+    from oncall.exchange import teamfile
+
+    with ctx.sessions.begin() as s:
+        if args.team:
+            team = _find_team(s, args.team)
+        else:
+            teams = queries.list_teams(s)
+            if len(teams) != 1:
+                names = ", ".join(t.name for t in teams) or "none yet"
+                raise CliError(f"choose a team with --team (teams: {names})")
+            team = teams[0]
+        text = teamfile.dump(teamfile.export(s, team.id, ctx.clock()))
+    if args.out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    out = Path(args.out)
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)  # atomic: a reader sees the old file or the new one, never half
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"cannot write {args.out}: {error}", EXIT_FAILURE) from None
+    print(f"wrote team {team.name} to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _team_list(ctx: AppContext) -> int:
+    from oncall.db import queries
+
+    rows = []
+    with ctx.sessions.begin() as s:
+        for team in queries.list_teams(s):
+            plan = queries.load_plan(s, team.id)
+            members = len(queries.team_engineers(s, team.id))
+            rows.append((team.name, team.zone, str(members), str(len(plan.rotations))))
+    if not rows:
+        print("no teams yet; import one with: oncall team import FILE")
+        return EXIT_OK
+    _print_table(("TEAM", "ZONE", "ENGINEERS", "ROTATIONS"), rows)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------- schedule
+
+
+@dataclass(frozen=True, slots=True)
+class FinalSchedule:
+    """A team's final shifts and gaps over a window, as the Schedule screen shows them."""
+
+    shifts: tuple[Shift, ...]
+    gaps: tuple[Gap, ...]
+
+
+def final_schedule(
+    plan: TeamPlan, ledger: Sequence[Shift], start: datetime, end: datetime, now: datetime
+) -> FinalSchedule:
+    """The ledger where it has shifts (the frozen past above all), the plan resolved live after
+    the ledger's last shift and never before ``now``; pieces of one shift cut at the ledger's
+    edge joined; gaps are the live resolution's gaps that no final shift covers, from the
+    moment each role's first rotation began. The Schedule screen follows the same rules."""
+    from oncall.domain.model import Role
+    from oncall.domain.schedule import resolve
+
+    resolution = resolve(plan, start, end)
+    shifts = [replace(x, start=max(x.start, start), end=min(x.end, end)) for x in ledger]
+    live_from = max(start, now, *(x.end for x in ledger))
+    shifts += [
+        replace(x, start=max(x.start, live_from)) for x in resolution.shifts if x.end > live_from
+    ]
+    merged = _merge_touching(shifts)
+    began: dict[Role, datetime] = {}
+    for rotation in plan.rotations:
+        for v in rotation.versions:
+            began[v.role] = min(began.get(v.role, v.effective_from), v.effective_from)
+    gaps = [
+        piece
+        for g in resolution.gaps
+        if g.role in began and g.end > began[g.role]
+        for piece in _uncovered(replace(g, start=max(g.start, began[g.role])), merged)
+    ]
+    return FinalSchedule(tuple(merged), tuple(sorted(gaps, key=lambda g: (g.start, g.role))))
+
+
+def _merge_touching(shifts: list[Shift]) -> list[Shift]:
+    """Join a shift cut in two at the ledger's edge back into one."""
+    out: list[Shift] = []
+    for x in sorted(shifts, key=lambda x: (x.role, x.start)):
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.end == x.start
+            and (prev.role, prev.engineer_id, prev.source) == (x.role, x.engineer_id, x.source)
+        ):
+            out[-1] = replace(prev, end=x.end)
+        else:
+            out.append(x)
+    return sorted(out, key=lambda x: (x.start, x.role))
+
+
+def _uncovered(gap: Gap, covered: Sequence[Shift]) -> list[Gap]:
+    """The parts of ``gap`` no shift of its role covers."""
+    pieces = [(gap.start, gap.end)]
+    for x in covered:
+        if x.role != gap.role:
+            continue
+        rest = []
+        for a, b in pieces:
+            if x.end <= a or x.start >= b:
+                rest.append((a, b))
+                continue
+            if a < x.start:
+                rest.append((a, x.start))
+            if x.end < b:
+                rest.append((x.end, b))
+        pieces = rest
+    return [replace(gap, start=a, end=b) for a, b in pieces if a < b]
+
+
+def _provenance(source: Provenance, plan: TeamPlan) -> dict[str, Any]:
+    names = {r.id: r.name for r in plan.rotations}
+    rotation_id = source.rotation_id
+    return {
+        "kind": source.kind.value,
+        "rotation": names.get(rotation_id) if rotation_id is not None else None,
+        "rotation_id": rotation_id,
+        "rotation_version": source.rotation_version,
+        "override_id": source.override_id,
+        "swap_id": source.swap_id,
+    }
+
+
+def _provenance_text(source: Provenance, plan: TeamPlan) -> str:
+    p = _provenance(source, plan)
+    rotation = f"{p['rotation']} v{p['rotation_version']}" if p["rotation"] else ""
+    if p["kind"] == "override":
+        return f"override #{p['override_id']}"
+    if p["kind"] == "swap":
+        return f"swap #{p['swap_id']} in {rotation}" if rotation else f"swap #{p['swap_id']}"
+    return rotation or "rotation"
+
+
+def _person(engineer: Engineer | None, engineer_id: int) -> dict[str, Any]:
+    if engineer is None:
+        return {"id": engineer_id, "handle": None, "name": None, "zone": None}
+    return {
+        "id": engineer.id,
+        "handle": engineer.handle,
+        "name": engineer.name,
+        "zone": engineer.zone,
+    }
+
+
+def _schedule(ctx: AppContext, args: argparse.Namespace) -> int:
+    from oncall.db import queries
+
+    zone = _zone(ctx, args.tz)
+    start = _instant(args.start, zone, "--from")
+    end = _instant(args.end, zone, "--to", day_end=True)
+    if end <= start:
+        raise CliError(f"--to ({args.end}) must come after --from ({args.start})")
+    now = ctx.clock()
+    with ctx.sessions.begin() as s:
+        team = _find_team(s, args.team)
+        plan = queries.load_plan(s, team.id)
+        ledger = queries.ledger(s, team.id, start, end)
+        people = {e.id: e for e in queries.list_engineers(s, include_inactive=True)}
+    final = final_schedule(plan, ledger, start, end, now)
+
+    if args.json:
+        shifts = [
+            {
+                "team": team.name,
+                "role": x.role.value,
+                "start": _utc_text(x.start),
+                "end": _utc_text(x.end),
+                "local_start": _local_text(x.start, zone),
+                "local_end": _local_text(x.end, zone),
+                "engineer": _person(people.get(x.engineer_id), x.engineer_id),
+                "provenance": _provenance(x.source, plan),
+                "frozen": x.end <= now,
+            }
+            for x in final.shifts
+        ]
+        gaps = [
+            {
+                "team": team.name,
+                "role": g.role.value,
+                "start": _utc_text(g.start),
+                "end": _utc_text(g.end),
+                "local_start": _local_text(g.start, zone),
+                "local_end": _local_text(g.end, zone),
+            }
+            for g in final.gaps
+        ]
+        document = {
+            "schema": SCHEDULE_SCHEMA,
+            "team": {"id": team.id, "name": team.name, "zone": team.zone},
+            "zone": zone,
+            "from": _utc_text(start),
+            "to": _utc_text(end),
+            "shifts": shifts,
+            "gaps": gaps,
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return EXIT_OK
+
+    print(f"{team.name}: {_table_time(start, zone)} to {_table_time(end, zone)} ({zone})")
+    rows = []
+    for x in final.shifts:
+        person = people.get(x.engineer_id)
+        who = f"{person.name} ({person.handle})" if person else f"engineer #{x.engineer_id}"
+        rows.append(
+            (
+                x.role.value,
+                _table_time(x.start, zone),
+                _table_time(x.end, zone),
+                who,
+                _provenance_text(x.source, plan),
+            )
+        )
+    if rows:
+        _print_table(("ROLE", "START", "END", "ON CALL", "FROM"), rows)
+    else:
+        print("no shifts in this window")
+    if final.gaps:
+        print(f"\n{len(final.gaps)} gap(s) with nobody on call:")
+        _print_table(
+            ("ROLE", "START", "END"),
+            [
+                (g.role.value, _table_time(g.start, zone), _table_time(g.end, zone))
+                for g in final.gaps
+            ],
+        )
+    else:
+        print("\nno gaps")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------- who
+
+
+def _who(ctx: AppContext, args: argparse.Namespace) -> int:
+    from oncall.db import queries
+    from oncall.domain.model import COVERED_ROLES
+
+    zone = _zone(ctx, args.tz)
+    now = ctx.clock()
+    at = _instant(args.at, zone, "--at") if args.at else now
+    window = (at, at + timedelta(seconds=1))
+    on_call: list[tuple[Team, TeamPlan, Shift]] = []
+    uncovered: list[tuple[Team, Gap]] = []
+    with ctx.sessions.begin() as s:
+        teams = [_find_team(s, args.team)] if args.team else queries.list_teams(s)
+        people = {e.id: e for e in queries.list_engineers(s, include_inactive=True)}
+        for team in teams:
+            plan = queries.load_plan(s, team.id)
+            # The shifts that hold ``at``, whole (not clipped to the one-second window).
+            held = [x for x in queries.ledger(s, team.id, *window) if x.start <= at < x.end]
+            final = final_schedule(plan, held, *window, now)
+            whole = {(x.role, x.engineer_id, x.source): x for x in held}
+            for x in final.shifts:
+                full = whole.get((x.role, x.engineer_id, x.source))
+                on_call.append((team, plan, full or _whole_live_shift(plan, x)))
+            uncovered += [(team, g) for g in final.gaps if g.role in COVERED_ROLES]
+
+    if args.json:
+        document = {
+            "schema": WHO_SCHEMA,
+            "at": _utc_text(at),
+            "zone": zone,
+            "on_call": [
+                {
+                    "team": team.name,
+                    "role": x.role.value,
+                    "engineer": _person(people.get(x.engineer_id), x.engineer_id),
+                    "local_time": _engineer_local(people.get(x.engineer_id), at),
+                    "start": _utc_text(x.start),
+                    "end": _utc_text(x.end),
+                    "local_start": _local_text(x.start, zone),
+                    "local_end": _local_text(x.end, zone),
+                    "provenance": _provenance(x.source, plan),
+                }
+                for team, plan, x in on_call
+            ],
+            "gaps": [{"team": team.name, "role": g.role.value} for team, g in uncovered],
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return EXIT_OK
+
+    print(f"on call at {_table_time(at, zone)} ({zone})")
+    rows = []
+    for team, _plan, x in on_call:
+        person = people.get(x.engineer_id)
+        who = f"{person.name} ({person.handle})" if person else f"engineer #{x.engineer_id}"
+        local = (
+            f"{at.astimezone(ZoneInfo(person.zone)).strftime('%a %H:%M')} {person.zone}"
+            if person
+            else ""
+        )
+        rows.append((team.name, x.role.value, who, local, _table_time(x.end, zone)))
+    rows += [(team.name, g.role.value, "NOBODY (gap)", "", "") for team, g in uncovered]
+    if rows:
+        _print_table(("TEAM", "ROLE", "ON CALL", "THEIR TIME", "UNTIL"), rows)
+    else:
+        print("nobody is on call (no teams with rotations)")
+    return EXIT_OK
+
+
+def _engineer_local(engineer: Engineer | None, at: datetime) -> str | None:
+    return _local_text(at, engineer.zone) if engineer is not None else None
+
+
+def _whole_live_shift(plan: TeamPlan, piece: Shift) -> Shift:
+    """The whole live-resolved shift a one-second piece belongs to (for its start and end)."""
+    from oncall.domain.schedule import resolve
+
+    # A week either side holds any shift of a daily or weekly cadence; longer cadences show
+    # the part of the shift inside these two weeks.
+    span = resolve(plan, piece.start - timedelta(days=7), piece.end + timedelta(days=7))
+    for x in span.shifts:
+        same = (x.role, x.engineer_id, x.source) == (piece.role, piece.engineer_id, piece.source)
+        if same and x.start <= piece.start < x.end:
+            return x
+    return piece
