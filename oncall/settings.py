@@ -12,7 +12,8 @@ from typing import Any
 class Settings:
     """Every preference, declared once with its default."""
 
-    me_engineer_id: int | None = None  # "who am I", chosen once; drives the tray and "your next shift"
+    # "Who am I", chosen once; drives the tray and "your next shift".
+    me_engineer_id: int | None = None
     viewer_zone: str = ""  # empty: the machine's zone, found at the edge (never in domain/)
     reminder_minutes: int = 30  # tray reminder before your shift starts
     horizon_days: int = 180  # how far ahead the shift ledger is materialised
