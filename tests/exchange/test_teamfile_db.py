@@ -160,7 +160,12 @@ def test_changed_rotation_gets_a_new_version_and_the_past_keeps_its_shifts(seede
     assert rotation.versions[0].members == seeded_team.primary.current.members
     assert rotation.current.effective_from == NOW
     ledger_after = _ledger(sessions)
-    assert [x for x in ledger_after if x.end <= NOW] == past
+    ended = [x for x in ledger_after if x.end <= NOW]
+    assert [x for x in ended if x in past] == past
+    # the shift in progress is cut at the edit; its first hour stays, as history
+    assert [(x.role, x.start, x.end) for x in ended if x not in past] == [
+        (Role.PRIMARY, datetime(2026, 11, 16, 9, 0, tzinfo=UTC), NOW)
+    ]
     # The future follows the new roster: the week from 23 November is the fourth since the
     # anchor, so it goes to the new roster's fourth (ada) instead of the old one's (dev).
     next_monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -217,7 +222,12 @@ def test_rotations_the_file_drops_end_now_and_keep_their_history(seeded_team) ->
     assert secondary is not None
     assert secondary.ends_at == NOW
     assert all(x.role is Role.PRIMARY for x in later)
-    assert [x for x in _ledger(sessions) if x.end <= NOW] == past
+    ended = [x for x in _ledger(sessions) if x.end <= NOW]
+    assert [x for x in ended if x in past] == past
+    # the secondary shift in progress ends now; its first hour stays, as history
+    assert [(x.role, x.start, x.end) for x in ended if x not in past] == [
+        (Role.SECONDARY, datetime(2026, 11, 16, 9, 0, tzinfo=UTC), NOW)
+    ]
     assert "Secondary" not in _export_text(sessions, "Payments")
 
 
