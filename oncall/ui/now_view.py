@@ -125,9 +125,11 @@ def team_now(team: Team, shifts: Sequence[Shift], roles: Iterable[Role], now: da
         )
         rows.append(RoleNow(role, current, upcoming))
         if role in COVERED_ROLES:
+            # gaps that begin this week, with their true end (looked for up to LOOK_AHEAD)
             gaps.extend(
                 Gap(team.id, role, a, b)
-                for a, b in uncovered(by_role.get(role, ()), now, now + GAP_WINDOW)
+                for a, b in uncovered(by_role.get(role, ()), now, now + LOOK_AHEAD)
+                if a < now + GAP_WINDOW
             )
     gaps.sort(key=lambda g: (g.start, g.role))
     return TeamNow(team, tuple(rows), tuple(gaps))
@@ -162,8 +164,8 @@ def gap_sentence(gap: Gap, team: Team, zone: str, now: datetime) -> str:
     start_local = gap.start.astimezone(ZoneInfo(zone))
     end_local = gap.end.astimezone(ZoneInfo(zone))
     frm = "from now" if gap.start <= now else f"from {day_and_clock(gap.start, zone, now)}"
-    if gap.end >= now + GAP_WINDOW:
-        return f"{what} {frm} onwards, for the rest of the coming week"
+    if gap.end >= now + LOOK_AHEAD:
+        return f"{what} {frm} onwards"
     # the end is shown as a bare time when it falls on the same local day as the start
     same_day = (end_local - timedelta(microseconds=1)).date() == max(
         start_local, now.astimezone(ZoneInfo(zone))

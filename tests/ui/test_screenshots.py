@@ -32,7 +32,9 @@ def _assert_not_blank(image: QImage) -> None:
 
 
 def _window(qtbot: QtBot, ctx) -> MainWindow:
-    ctx.settings = ctx.settings.with_(viewer_zone="Europe/London", me_engineer_id=ctx_me(ctx))
+    ctx.settings = ctx.settings.with_(
+        viewer_zone="Europe/London", me_engineer_id=ctx.settings.me_engineer_id or ctx_me(ctx)
+    )
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.resize(1280, 800)
@@ -64,9 +66,13 @@ def _grab_all(qtbot: QtBot, window: MainWindow, folder: Path, suffix: str) -> li
 
 
 @pytest.fixture
-def populated(seeded_team):
-    """The demo team when ``oncall.demo`` exists, else the seeded Payments team."""
-    return seeded_team.ctx
+def populated(ctx):
+    """The demo teams (``oncall.demo``) on the test database, at the fixed clock; the seeded
+    Payments team would do, but the demo is what a newcomer sees."""
+    from oncall import demo
+
+    demo.ensure_demo(ctx)
+    return ctx
 
 
 def test_every_screen_renders(qtbot: QtBot, populated, tmp_path: Path) -> None:
