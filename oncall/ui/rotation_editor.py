@@ -306,7 +306,7 @@ class RotationEditor(QWidget):
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.addWidget(self.preview_status)
         if self.timeline is not None:
-            preview_layout.addWidget(self.timeline, 2)
+            preview_layout.addWidget(self.timeline)
         preview_layout.addWidget(self.shift_table, 1)
 
         # -- buttons --

@@ -370,8 +370,17 @@ class TeamView(QWidget):
 
     # -- the edit machinery ---------------------------------------------------------------------
 
-    def run_edit(self, text: str, do: Callable[[], None], undo: Callable[[], None]) -> str | None:
-        """Push an undoable edit; returns the database's refusal (and drops the command) if any."""
+    def run_edit(
+        self,
+        text: str,
+        do: Callable[[], None],
+        undo: Callable[[], None],
+        then: Callable[[], None] | None = None,
+    ) -> str | None:
+        """Push an undoable edit; returns the database's refusal (and drops the command) if any.
+
+        ``then`` runs after every do and undo, once the screen shows the new state.
+        """
         errors: list[str] = []
         command: ActionCommand
 
@@ -382,19 +391,21 @@ class TeamView(QWidget):
                 errors.append(str(exc))
                 command.setObsolete(True)  # a failed edit never reaches the undo history
                 return
-            self._after_edit()
+            self._after_edit(then)
 
         def reverted() -> None:
             undo()
-            self._after_edit()
+            self._after_edit(then)
 
         command = ActionCommand(text, guarded, reverted)
         self.undo.push(command)
         self.last_error = errors[0] if errors else ""
         return errors[0] if errors else None
 
-    def _after_edit(self) -> None:
+    def _after_edit(self, then: Callable[[], None] | None = None) -> None:
         self.refresh()
+        if then is not None:
+            then()
         self.changed.emit()
 
     def _edit(self, action: Callable[[Any], Any]) -> Any:
@@ -581,22 +592,26 @@ class TeamView(QWidget):
                 created["r"] = self._edit(
                     lambda s: commands.add_rotation(s, team_id, draft.name, draft.version)
                 )
-                self._select_rotation(created["r"].id)
-                self.editor.load(
-                    self.plan,
-                    self._plan_rotation(created["r"].id),
-                    now=self.now(),
-                    viewer_zone=self.zone,
-                )
             else:
                 self._edit(lambda s: commands.end_rotation(s, created["r"].id, None))
+
+        def then() -> None:  # show the saved rotation (or, after undo, the first one left)
+            rotation = self._plan_rotation(created["r"].id)
+            if rotation is not None and not self._never_in_force(rotation):
+                self._select_rotation(rotation.id)
+                self._reload_editor_for(rotation.id)
+            elif self.rotation_model.rowCount():
+                self._select_rotation(None)
+                self._reload_editor_for(self.rotation_model.rows()[0].id)
+            else:
+                self.editor_pages.setCurrentIndex(0)
 
         def undo() -> None:
             # No delete: ending it where it began means it never produced a shift.
             r = created["r"]
             self._edit(lambda s: commands.end_rotation(s, r.id, r.versions[0].effective_from))
 
-        return self.run_edit(f"Add rotation {draft.name}", do, undo)
+        return self.run_edit(f"Add rotation {draft.name}", do, undo, then)
 
     def _edit_rotation(self, draft: RotationDraft, now: datetime) -> str | None:
         assert draft.rotation_id is not None
@@ -609,13 +624,13 @@ class TeamView(QWidget):
                 lambda s: commands.edit_rotation(s, rotation_id, version, draft.name)
             )
             number["v"] = saved.current.version
-            self._reload_editor_for(rotation_id)
 
         def undo() -> None:
             self._edit(lambda s: commands.undo_rotation_version(s, rotation_id, number["v"]))
-            self._reload_editor_for(rotation_id)
 
-        return self.run_edit(f"Edit rotation {draft.name}", do, undo)
+        return self.run_edit(
+            f"Edit rotation {draft.name}", do, undo, lambda: self._reload_editor_for(rotation_id)
+        )
 
     def _plan_rotation(self, rotation_id: int) -> Rotation | None:
         if self.plan is None:

@@ -30,11 +30,11 @@ def match_zones(text: str) -> list[str]:
 
 
 def format_offset(zone: str, at: datetime) -> str:
-    """The zone's UTC offset at ``at``, as "UTC+10:00" (or "UTC" for zero)."""
+    """The zone's UTC offset at ``at``, as "UTC+10:00" ("UTC+00:00" for zero)."""
     offset = at.astimezone(ZoneInfo(zone)).utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     if minutes == 0:
-        return "UTC"
+        return "UTC+00:00"
     sign = "+" if minutes > 0 else "−"
     hours, mins = divmod(abs(minutes), 60)
     return f"UTC{sign}{hours:02d}:{mins:02d}"

@@ -67,6 +67,6 @@ def test_fixing_the_text_clears_the_error(qtbot):
 
 
 def test_offsets_read_naturally():
-    assert format_offset("UTC", JAN) == "UTC"
+    assert format_offset("UTC", JAN) == "UTC+00:00"
     assert format_offset("Asia/Kolkata", JAN) == "UTC+05:30"
     assert format_offset("America/St_Johns", JAN) == "UTC−03:30"
