@@ -36,6 +36,7 @@ from oncall.ui.zones import viewer_zone
 
 LOOK_AHEAD = timedelta(days=14)  # how far "next" looks
 GAP_WINDOW = timedelta(days=7)  # how far gaps are announced
+ROLE_MEMORY = timedelta(days=7)  # a role held in the past week is a role the team covers
 REFRESH_MS = 60_000
 
 
@@ -142,16 +143,14 @@ def load_board(ctx: AppContext, now: datetime) -> Board:
     with ctx.sessions.begin() as s:
         teams = queries.list_teams(s)
         engineers = {e.id: e for e in queries.list_engineers(s, include_inactive=True)}
-        shifts = queries.ledger(s, None, now, now + LOOK_AHEAD)
+        # the past week tells which roles a team covers (cheaper than loading every plan), so
+        # a role nobody holds in the coming weeks still shows, as a gap
+        shifts = queries.ledger(s, None, now - ROLE_MEMORY, now + LOOK_AHEAD)
         team_boards = []
         for team in teams:
-            plan = queries.load_plan(s, team.id)
-            roles = {
-                r.current.role
-                for r in plan.rotations
-                if r.versions and (r.ends_at is None or r.ends_at > now)
-            }
-            team_boards.append(team_now(team, shifts, roles, now))
+            roles = {x.role for x in shifts if x.team_id == team.id}
+            coming = [x for x in shifts if x.end > now]
+            team_boards.append(team_now(team, coming, roles, now))
         me_id = ctx.settings.me_engineer_id
         me = engineers.get(me_id) if me_id is not None else None
         mine = tuple(merge_runs(queries.next_shifts(s, me.id, now, limit=6))) if me else ()
