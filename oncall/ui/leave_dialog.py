@@ -1,18 +1,16 @@
-"""Small dialogs of the team screen: leave (whole days in the person's zone), an override and a
-new team. Each has ``ask(...)`` returning the new domain object or None (tests patch ``ask``).
+"""Small dialogs of the team screen: leave (whole days in the person's zone) and a new team.
+Each has ``ask(...)`` returning the new domain object or None (tests patch ``ask``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -22,10 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oncall.domain.model import Engineer, Leave, LeaveKind, Override, Role, Team
+from oncall.domain.model import Engineer, Leave, LeaveKind, Team
 from oncall.domain.schedule import localize
 from oncall.ui.engineer_form import error_label, set_error
-from oncall.ui.models import qdatetime_wall, wall_qdatetime
 from oncall.ui.zone_picker import ZonePicker
 
 
@@ -153,86 +150,6 @@ class LeaveDialog(_Dialog):
     ) -> Leave | None:
         """Ask for leave (modal); None when cancelled."""
         dialog = cls(engineers, today, parent, engineer_id=engineer_id)
-        ok = dialog.exec() == QDialog.DialogCode.Accepted
-        return dialog.result_value if ok else None  # type: ignore[return-value]
-
-
-class OverrideDialog(_Dialog):
-    """Who takes which role from when to when (local date-times in a chosen zone), and why."""
-
-    def __init__(
-        self,
-        team_id: int,
-        engineers: Sequence[Engineer],
-        start: datetime,
-        zone: str,
-        now: datetime,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__("Add override", "&Continue…", parent)
-        self.team_id, self.now = team_id, now
-        self.who = QComboBox()
-        for e in sorted(engineers, key=lambda e: e.name.casefold()):
-            if e.active:
-                self.who.addItem(f"{e.name} ({e.zone})", e)
-        self.role = QComboBox()
-        for role in Role:
-            self.role.addItem(role.value.capitalize(), role)
-        local = start.astimezone(ZoneInfo(zone))
-        self.start = QDateTimeEdit(wall_qdatetime(local.replace(minute=0, tzinfo=None)))
-        end = local + timedelta(days=1)
-        self.end = QDateTimeEdit(wall_qdatetime(end.replace(minute=0, tzinfo=None)))
-        for edit in (self.start, self.end):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("ddd d MMM yyyy HH:mm")
-        self.zone = ZonePicker(zone)
-        self.note = QLineEdit()
-        self.note.setPlaceholderText("Optional, e.g. covering for a doctor's visit")
-        self.row("&Who", self.who)
-        self.row("&Role", self.role)
-        self.row("&From", self.start)
-        self.row("&Until", self.end)
-        self.row("In &zone", self.zone)
-        self.row("&Note", self.note)
-
-    @staticmethod
-    def _naive(edit: QDateTimeEdit) -> datetime:
-        return qdatetime_wall(edit.dateTime())
-
-    def build(self) -> Override:
-        engineer = self.who.currentData()
-        if engineer is None:
-            raise ValueError("Add an engineer to the team first.")
-        zone = self.zone.commit()
-        if zone is None:
-            raise ValueError("Pick the zone these times are in.")
-        start = localize(self._naive(self.start), zone)
-        end = localize(self._naive(self.end), zone)
-        if end <= start:
-            raise ValueError("The override must end after it starts.")
-        return Override(
-            0,
-            self.team_id,
-            engineer.id,
-            start,
-            end,
-            self.now,
-            Role(self.role.currentData()),
-            self.note.text().strip(),
-        )
-
-    @classmethod
-    def ask(
-        cls,
-        parent: QWidget | None,
-        team_id: int,
-        engineers: Sequence[Engineer],
-        start: datetime,
-        zone: str,
-        now: datetime,
-    ) -> Override | None:
-        """Ask for an override (modal); None when cancelled."""
-        dialog = cls(team_id, engineers, start, zone, now, parent)
         ok = dialog.exec() == QDialog.DialogCode.Accepted
         return dialog.result_value if ok else None  # type: ignore[return-value]
 

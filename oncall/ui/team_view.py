@@ -37,10 +37,10 @@ from PySide6.QtWidgets import (
 
 from oncall.app import AppContext
 from oncall.db import commands, queries
-from oncall.domain.model import Engineer, LeaveConflict, Rotation, Team, TeamPlan
+from oncall.domain.model import Engineer, LeaveConflict, Override, Rotation, Team, TeamPlan
 from oncall.ui.change_preview import ChangePreviewDialog, compute_diffs
 from oncall.ui.engineer_form import EngineerForm, error_label, set_error
-from oncall.ui.leave_dialog import LeaveDialog, OverrideDialog, TeamDialog
+from oncall.ui.leave_dialog import LeaveDialog, TeamDialog
 from oncall.ui.models import (
     ROW_ROLE,
     ConflictTableModel,
@@ -664,10 +664,15 @@ class TeamView(QWidget):
         if self.plan is None or self.team_id is None:
             return
         now = self.now()
-        people = [e for e in (*self.members,) if e.active] or list(self.plan.engineers)
-        override = OverrideDialog.ask(self, self.team_id, people, now, self.zone, now)
-        if override is None:
+        from oncall.ui.override_dialog import OverrideDialog  # the schedule screen's dialog
+
+        people = [e for e in self.members if e.active] or list(self.plan.engineers)
+        draft = OverrideDialog.ask(self, people, now, now + timedelta(days=1), self.zone)
+        if draft is None:
             return
+        override = Override(
+            0, self.team_id, draft.engineer_id, draft.start, draft.end, now, draft.role, draft.note
+        )
         after = replace(self.plan, overrides=(*self.plan.overrides, replace(override, id=-1)))
         start = min(now, override.start)
         diffs = compute_diffs(self.plan, after, start)

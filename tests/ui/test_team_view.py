@@ -11,9 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
 from oncall.db import queries
-from oncall.domain.model import Leave, LeaveKind, Override, Role, Team
+from oncall.domain.model import Leave, LeaveKind, Role, Team
 from oncall.ui.change_preview import ChangePreviewDialog
-from oncall.ui.leave_dialog import LeaveDialog, OverrideDialog, TeamDialog, leave_interval
+from oncall.ui.leave_dialog import LeaveDialog, TeamDialog, leave_interval
+from oncall.ui.override_dialog import OverrideDialog, OverrideDraft
 from oncall.ui.team_view import TeamView
 
 
@@ -196,10 +197,9 @@ def test_override_shows_the_diff_then_saves_and_undoes(
 ):
     view = team_view
     ada = seeded_team.engineer("ada")
-    now = seeded_team.now
     start = datetime(2026, 11, 20, 9, tzinfo=UTC)
-    override = Override(0, seeded_team.team.id, ada.id, start, start + timedelta(days=1), now)
-    monkeypatch.setattr(OverrideDialog, "ask", classmethod(lambda cls, *a, **k: override))
+    draft = OverrideDraft(ada.id, Role.PRIMARY, start, start + timedelta(days=1))
+    monkeypatch.setattr(OverrideDialog, "ask", classmethod(lambda cls, *a, **k: draft))
     seen = []
     monkeypatch.setattr(
         ChangePreviewDialog,
@@ -241,3 +241,19 @@ def test_engineers_tab_screenshot(qtbot, team_view, tmp_path):
         "Dev Patel",
     ]
     save_png(team_view, "team_engineers.png", tmp_path)
+
+
+def test_leave_dialog_counts_whole_days_in_the_persons_zone(qtbot, seeded_team):
+    bao = seeded_team.engineer("bao")
+    dialog = LeaveDialog(seeded_team.engineers, date(2026, 12, 1), engineer_id=bao.id)
+    qtbot.addWidget(dialog)
+    dialog.last.setDate(dialog.last.date().addDays(2))
+    leave = dialog.build()
+    assert leave.engineer_id == bao.id
+    # Singapore midnight is 16:00 UTC the day before; three whole days.
+    assert leave.start == datetime(2026, 11, 30, 16, tzinfo=UTC)
+    assert leave.end - leave.start == timedelta(days=3)
+    dialog.last.setDate(dialog.first.date().addDays(-1))
+    dialog.ok.click()
+    assert dialog.error.text() == "The last day is before the first day."
+    assert dialog.result() == 0  # still open: nothing was accepted
