@@ -103,10 +103,29 @@ def verdict(label: str, ratio: float, target: float) -> str:
     )
 
 
+def import_costs(env: dict[str, str], runs: int = 3, top: int = 15) -> list[tuple[float, str]]:
+    """The costliest imports of ``oncall --demo`` (cumulative ms, best of ``runs``)."""
+    import re
+
+    line = re.compile(r"import time:\s+-?\d+ \|\s+(-?\d+) \|( *)(\S+)")
+    best: dict[str, float] = {}
+    for _ in range(runs):
+        command = [sys.executable, "-X", "importtime", "-m", "oncall", "--demo"]
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        for match in map(line.match, result.stderr.splitlines()):
+            if match and len(match[2]) <= 4:  # top-level imports and their children
+                name = f"{'  ' * (len(match[2]) // 2)}{match[3]}"
+                best[name] = min(best.get(name, float("inf")), int(match[1]) / 1000)
+    return sorted(((ms, name) for name, ms in best.items()), reverse=True)[:top]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the figures; exit status 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="runs of each (default 9)")
+    parser.add_argument(
+        "--imports", action="store_true", help="also list the costliest imports (-X importtime)"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="oncall-bench-") as data_dir:
@@ -126,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
             f"first-ever start (creates the demo): to paint {first.to_paint:.3f} s, "
             f"peak RSS {first.peak_rss_mb:.1f} MB"
         )
+
+        if args.imports:
+            print("costliest imports on the way to the first paint (ms, cumulative, best of 3):")
+            for ms, name in import_costs(env):
+                print(f"  {ms:7.1f}  {name}")
 
         ours: list[Run] = []
         base: list[Run] = []

@@ -22,10 +22,10 @@ What a newcomer finds, and why it is there:
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
@@ -43,7 +43,6 @@ from oncall.domain.model import (
     Swap,
     Team,
 )
-from oncall.domain.schedule import layer_shifts, localize
 
 if TYPE_CHECKING:
     from oncall.settings import Settings
@@ -89,6 +88,8 @@ class _Person:
 
 def _ascii(text: str) -> str:
     """``Tomás`` -> ``Tomas``: handles and addresses people can type anywhere."""
+    import unicodedata
+
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
@@ -140,6 +141,13 @@ def build_demo(sessions: Callable, now: datetime, horizon_days: int = 180) -> in
     return me
 
 
+def _engine() -> ModuleType:
+    """The schedule engine, imported when a demo is built: not on every start's path."""
+    from oncall.domain import schedule
+
+    return schedule
+
+
 def _first(person: Engineer) -> str:
     return person.name.split()[0]
 
@@ -168,7 +176,7 @@ class _Builder:
 
     def at(self, day: date, hour: int, zone: str = LONDON) -> datetime:
         """An aware instant: ``day`` at ``hour``:00 wall-clock time in ``zone``."""
-        return localize(datetime.combine(day, time(hour)), zone)
+        return _engine().localize(datetime.combine(day, time(hour)), zone)
 
     def ago(self, days: int) -> date:
         return self.today - timedelta(days=days)
@@ -191,7 +199,7 @@ class _Builder:
     def who(self, rotation: Rotation, at: datetime) -> Shift:
         """The layer's own shift (before overrides) in progress at ``at``, unclipped."""
         rotation = self.rotations[rotation.id]
-        around = layer_shifts(
+        around = _engine().layer_shifts(
             rotation, rotation.team_id, at - timedelta(days=15), at + timedelta(days=15)
         )
         for shift in around:
@@ -205,7 +213,7 @@ class _Builder:
             shift.engineer_id
             for r in self.rotations.values()
             if r.team_id == team.id
-            for shift in layer_shifts(r, team.id, start, end)
+            for shift in _engine().layer_shifts(r, team.id, start, end)
         }
 
     def free(self, team: Team, start: datetime, end: datetime, names: Iterable[str]) -> Engineer:
@@ -230,7 +238,7 @@ class _Builder:
         anchor = datetime.combine(anchor_day, time(hour))
         return RotationVersion(
             version=0,
-            effective_from=localize(anchor, zone),
+            effective_from=_engine().localize(anchor, zone),
             members=tuple(members),
             cadence_unit=unit,
             cadence_count=count,
@@ -500,6 +508,6 @@ class _Builder:
         self.leave(elena, first_day, first_day + timedelta(days=6), LeaveKind.VACATION, "Oaxaca")
         lo = self.at(first_day, 0, elena.zone)
         hi = self.at(first_day + timedelta(days=7), 0, elena.zone)
-        for shift in layer_shifts(night, team.id, lo - timedelta(days=1), hi):
+        for shift in _engine().layer_shifts(night, team.id, lo - timedelta(days=1), hi):
             if shift.engineer_id == elena.id and shift.end > lo:
                 self.swap(night, shift, self.person("Marcus"), "Covering Elena's holiday")
