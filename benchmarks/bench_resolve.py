@@ -28,10 +28,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import icalendar  # noqa: E402
-import recurring_ical_events  # noqa: E402
+import icalendar
+import recurring_ical_events
 
-from oncall.domain.model import (  # noqa: E402
+from oncall.domain.model import (
     CadenceUnit,
     Engineer,
     Leave,
@@ -43,7 +43,7 @@ from oncall.domain.model import (  # noqa: E402
     Team,
     TeamPlan,
 )
-from oncall.domain.schedule import resolve  # noqa: E402
+from oncall.domain.schedule import resolve
 
 TARGET = 20.0
 WINDOW_START = datetime(2025, 1, 1, tzinfo=UTC)

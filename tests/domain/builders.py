@@ -62,9 +62,7 @@ def version(
     )
 
 
-def rotation(
-    *versions: RotationVersion, rid: int = 1, ends_at: datetime | None = None
-) -> Rotation:
+def rotation(*versions: RotationVersion, rid: int = 1, ends_at: datetime | None = None) -> Rotation:
     """A rotation of the test team (one default version if none given)."""
     return Rotation(rid, TEAM.id, f"Rotation {rid}", versions or (version(),), ends_at)
 
