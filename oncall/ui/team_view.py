@@ -51,7 +51,7 @@ from oncall.ui.models import (
     RotationTableModel,
     sorted_proxy,
 )
-from oncall.ui.rotation_editor import RotationDraft, RotationEditor, plan_with_draft
+from oncall.ui.rotation_editor import RotationDraft, RotationEditor, members_of, plan_with_draft
 from oncall.ui.undo import ActionCommand
 from oncall.ui.widgets import EmptyState
 from oncall.ui.zones import viewer_zone
@@ -516,6 +516,18 @@ class TeamView(QWidget):
             lambda: self._edit(lambda s: commands.update_engineer(s, engineer)),
         )
         self._show_error(error or "")
+        on_rosters = [
+            r.name
+            for r in (self.plan.rotations if self.plan else ())
+            if engineer.id in members_of([r])
+        ]
+        if not error and not flipped.active and on_rosters:
+            self.status.setText(
+                f"{engineer.name} is still on the {', '.join(on_rosters)} roster; edit the "
+                "rotation to hand their shifts to someone else."
+            )
+        else:
+            self.status.setText("")
 
     # -- rotations ------------------------------------------------------------------------------
 

@@ -147,6 +147,7 @@ def test_deactivate_and_undo(qtbot, team_view, seeded_team):
     )
     qtbot.mouseClick(view.deactivate_button, Qt.MouseButton.LeftButton)
     assert "Dev Patel (inactive)" in column(view.engineer_table, 0)
+    assert "still on the Primary, Secondary roster" in view.status.text()
     view.undo.undo()
     assert "Dev Patel" in column(view.engineer_table, 0)
     with seeded_team.ctx.sessions.begin() as s:
