@@ -20,7 +20,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from oncall.domain.model import (
     COVERED_ROLES,
@@ -78,6 +78,11 @@ def _shift_maker() -> Callable[[int, Role, int, datetime, datetime, Provenance],
     )
     rest = [(Shift.__dict__[f.name].__set__, f.default) for f in fields[6:]]
     new = object.__new__
+    if len(rest) == 1:  # today's shape: only ``frozen`` follows, unrolled for speed
+        ((set_last, last_default),) = rest
+        rest = []
+    else:
+        set_last, last_default = None, None
 
     def make(
         team_id: int, role: Role, engineer_id: int, start: datetime, end: datetime, source
@@ -89,6 +94,8 @@ def _shift_maker() -> Callable[[int, Role, int, datetime, datetime, Provenance],
         set_start(shift, start)
         set_end(shift, end)
         set_source(shift, source)
+        if set_last is not None:
+            set_last(shift, last_default)
         for setter, default in rest:
             setter(shift, default)
         return shift
@@ -97,6 +104,28 @@ def _shift_maker() -> Callable[[int, Role, int, datetime, datetime, Provenance],
 
 
 _new_shift = _shift_maker()
+
+
+def _override_source_maker() -> Callable[[int], Provenance]:
+    """A faster ``Provenance(SourceKind.OVERRIDE, override_id=...)`` (as ``_shift_maker``)."""
+    fields = dataclasses.fields(Provenance)
+    if fields[0].name != "kind" or any(f.default is dataclasses.MISSING for f in fields[1:]):
+        return lambda override_id: Provenance(SourceKind.OVERRIDE, override_id=override_id)
+    set_kind = Provenance.__dict__["kind"].__set__
+    slots = [(f.name, Provenance.__dict__[f.name].__set__, f.default) for f in fields[1:]]
+    new = object.__new__
+
+    def make(override_id: int) -> Provenance:
+        source = new(Provenance)
+        set_kind(source, SourceKind.OVERRIDE)
+        for name, setter, default in slots:
+            setter(source, override_id if name == "override_id" else default)
+        return source
+
+    return make
+
+
+_override_source = _override_source_maker()
 
 
 def localize(naive: datetime, zone: str) -> datetime:
@@ -342,12 +371,13 @@ def layer_shifts(
 # --- the sweep --------------------------------------------------------------------------
 
 # A candidate for the sweep: (start, end, rank, engineer_id, provenance, shift). The lowest
-# rank wins; ``shift`` is the layer shift it came from (None for an override), so a final
+# rank (an int) wins; ``shift`` is the layer shift it came from (None for an override), so a final
 # shift identical to it can be the very same object.
-_Candidate = tuple[datetime, datetime, tuple, int, Provenance, Shift | None]
+_Candidate = tuple[datetime, datetime, int, int, Provenance, Shift | None]
 # A run of the sweep: (start, end, candidate or None for nobody).
 _Run = tuple[datetime, datetime, _Candidate | None]
 _START = itemgetter(0)
+_START_OF = attrgetter("start")
 
 
 def _sweep(candidates: list[_Candidate], lo: datetime, hi: datetime) -> list[_Run]:
@@ -361,18 +391,20 @@ def _sweep(candidates: list[_Candidate], lo: datetime, hi: datetime) -> list[_Ru
     candidates.sort(key=_START)
     starts = [c[0] for c in candidates]
     ends = [c[1] for c in candidates]
-    # Heap entries are plain ints, ``dense rank * n + index``: cheaper to compare than tuples,
-    # and ties of rank still resolve the same way every time (by index).
-    dense = {rank: i for i, rank in enumerate(sorted({c[2] for c in candidates}))}
-    keys = [dense[c[2]] * n + j for j, c in enumerate(candidates)]
-    times = sorted({lo, hi, *starts, *ends})
+    # Heap entries are plain ints, ``rank * n + index``: the best rank on top, cheap to compare.
+    keys = [c[2] * n + j for j, c in enumerate(candidates)]
+    # Repeated boundaries need no dedupe: a second visit changes nothing.
+    times = starts + ends
+    times.sort()
     heap: list[int] = []
     push, pop = heapq.heappush, heapq.heappop
     runs: list[_Run] = []
     run_start = lo
     run_top: _Candidate | None = None
     j = 0
-    for t in times[:-1]:
+    for t in times:
+        if t >= hi:
+            break
         while j < n and starts[j] <= t:
             push(heap, keys[j])
             j += 1
@@ -442,25 +474,25 @@ def resolve(plan: TeamPlan, start: datetime, end: datetime) -> Resolution:
     team_id = plan.team.id
     if lo >= hi:
         return Resolution(lo, hi, (), ())
+    # Ranks are small ints, lowest wins: overrides newest first, then layers by priority
+    # and rotation id, both highest first.
+    overrides = sorted(
+        plan.overrides, key=lambda o: (_utc(o.created_at, "created_at"), o.id), reverse=True
+    )
+    layer_order = sorted({(v.priority, r.id) for r in plan.rotations for v in r.versions})
+    layer_rank = {key: len(overrides) + len(layer_order) - i for i, key in enumerate(layer_order)}
     candidates: dict[Role, list[_Candidate]] = defaultdict(list)
-    staffed: set[Role] = set()
+    staffed = {v.role for r in plan.rotations for v in r.versions} | {o.role for o in overrides}
     layers: dict[int, tuple[Shift, ...]] = {}
     orphans: list[OrphanSwap] = []
     for rotation in plan.rotations:
-        staffed.update(v.role for v in rotation.versions)
         shifts, priorities, lost = _layer(rotation, team_id, lo, hi, plan.swaps)
         layers[rotation.id] = tuple(shifts)
         orphans.extend(OrphanSwap(s) for s in lost)
+        ranks = {p: layer_rank[(p, rotation.id)] for p in set(priorities)}
         for shift, priority in zip(shifts, priorities, strict=True):
             candidates[shift.role].append(
-                (
-                    shift.start,
-                    shift.end,
-                    (0, -priority, -rotation.id),
-                    shift.engineer_id,
-                    shift.source,
-                    shift,
-                )
+                (shift.start, shift.end, ranks[priority], shift.engineer_id, shift.source, shift)
             )
     # A swap of a rotation no longer in the plan has nothing to bind to.
     known = {r.id for r in plan.rotations}
@@ -469,24 +501,21 @@ def resolve(plan: TeamPlan, start: datetime, end: datetime) -> Resolution:
         for swap in plan.swaps
         if swap.rotation_id not in known and lo <= _utc(swap.shift_start, "shift_start") < hi
     )
-    for override in plan.overrides:
-        staffed.add(override.role)
+    for rank, override in enumerate(overrides):
         o_start = _utc(override.start, "override start")
         o_end = _utc(override.end, "override end")
         o_start = o_start if o_start > lo else lo
         o_end = o_end if o_end < hi else hi
         if o_start < o_end:
-            created = _utc(override.created_at, "created_at").timestamp()
-            source = Provenance(SourceKind.OVERRIDE, override_id=override.id)
+            source = _override_source(override.id)
             candidates[override.role].append(
-                (o_start, o_end, (-1, -created, -override.id), override.engineer_id, source, None)
+                (o_start, o_end, rank, override.engineer_id, source, None)
             )
-    final: list[tuple] = []
+    final: list[Shift] = []
     gaps: list[Gap] = []
     for role in Role:
         if role not in staffed:
             continue
-        order = _ROLE_ORDER[role]
         for run_start, run_end, top in _sweep(candidates.get(role, []), lo, hi):
             if top is None:
                 if role in COVERED_ROLES:
@@ -495,9 +524,11 @@ def resolve(plan: TeamPlan, start: datetime, end: datetime) -> Resolution:
             shift = top[5]
             if shift is None or shift.start != run_start or shift.end != run_end:
                 shift = _new_shift(team_id, role, top[3], run_start, run_end, top[4])
-            final.append((run_start, order, top[3], run_end, len(final), shift))
-    final.sort()
-    shifts = tuple(item[-1] for item in final)
+            final.append(shift)
+    # Each role's runs are in time order and roles were taken in order, so a stable sort by
+    # start gives (start, role): one role has one shift at a time.
+    final.sort(key=_START_OF)
+    shifts = tuple(final)
     orphans.sort(key=lambda o: (_utc(o.swap.shift_start, "shift_start"), o.swap.id))
     return Resolution(
         window_start=lo,
