@@ -77,3 +77,14 @@ def test_ruff_bans_qt_outside_the_ui(planted: Path) -> None:
     assert result.returncode != 0
     assert "TID251" in result.stdout
     assert "Qt lives in oncall/ui/" in result.stdout
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert _run(["bash", "-n", str(ROOT / ".ci" / "run")], ROOT).returncode == 0
+    line = next(s for s in script.splitlines() if s.startswith("TEST_COMMAND="))
+    command = line.split("=", 1)[1].strip("'")
+    assert command.endswith(".venv/bin/pytest")
+    assert command in (ROOT / "README.md").read_text(encoding="utf-8"), (
+        "README's Quick start and .ci/run must run the same test command"
+    )
