@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
-from operator import attrgetter, itemgetter
+from operator import attrgetter, itemgetter, le
 
 from oncall.domain.model import (
     COVERED_ROLES,
@@ -54,9 +54,6 @@ _DAY = timedelta(days=1)
 _EPOCH_MIDNIGHT = datetime(2000, 1, 1)
 _EPOCH_DAY = _EPOCH_MIDNIGHT.date()
 _ROLE_ORDER = {role: i for i, role in enumerate(Role)}
-
-# A piece of a rotation: (start, end, engineer_id, provenance, version).
-_Piece = tuple[datetime, datetime, int, Provenance, RotationVersion]
 
 
 def _shift_maker() -> Callable[[int, Role, int, datetime, datetime, Provenance], Shift]:
@@ -106,26 +103,38 @@ def _shift_maker() -> Callable[[int, Role, int, datetime, datetime, Provenance],
 _new_shift = _shift_maker()
 
 
-def _override_source_maker() -> Callable[[int], Provenance]:
-    """A faster ``Provenance(SourceKind.OVERRIDE, override_id=...)`` (as ``_shift_maker``)."""
-    fields = dataclasses.fields(Provenance)
-    if fields[0].name != "kind" or any(f.default is dataclasses.MISSING for f in fields[1:]):
-        return lambda override_id: Provenance(SourceKind.OVERRIDE, override_id=override_id)
-    set_kind = Provenance.__dict__["kind"].__set__
-    slots = [(f.name, Provenance.__dict__[f.name].__set__, f.default) for f in fields[1:]]
+def _provenance_maker() -> Callable[..., Provenance]:
+    """A faster positional ``Provenance(kind, rotation_id, rotation_version, roster_index,
+    override_id, swap_id)``, for the same reason as :func:`_shift_maker`."""
+    head = ("kind", "rotation_id", "rotation_version", "roster_index", "override_id", "swap_id")
+    if tuple(f.name for f in dataclasses.fields(Provenance)) != head:
+        return Provenance
+    set_kind, set_rotation, set_version, set_index, set_override, set_swap = (
+        Provenance.__dict__[name].__set__ for name in head
+    )
     new = object.__new__
 
-    def make(override_id: int) -> Provenance:
+    def make(
+        kind: SourceKind,
+        rotation_id: int | None,
+        rotation_version: int | None,
+        roster_index: int | None,
+        override_id: int | None,
+        swap_id: int | None,
+    ) -> Provenance:
         source = new(Provenance)
-        set_kind(source, SourceKind.OVERRIDE)
-        for name, setter, default in slots:
-            setter(source, override_id if name == "override_id" else default)
+        set_kind(source, kind)
+        set_rotation(source, rotation_id)
+        set_version(source, rotation_version)
+        set_index(source, roster_index)
+        set_override(source, override_id)
+        set_swap(source, swap_id)
         return source
 
     return make
 
 
-_override_source = _override_source_maker()
+_new_source = _provenance_maker()
 
 
 def localize(naive: datetime, zone: str) -> datetime:
@@ -169,17 +178,18 @@ def _handoffs(
     for _ in range(last + margin + 1 - first):
         instants.append(EPOCH_UTC + (moment - offset(moment) - EPOCH_NAIVE))
         moment += step
-    for i in range(len(instants) - 2, -1, -1):
-        if instants[i] > instants[i + 1]:
-            instants[i] = instants[i + 1]
-    out = []
-    k = first
-    for i in range(last - first):
-        start = instants[i]
-        end = instants[i + 1]
-        if start < end and end > lo and start < hi:
-            out.append((k + i, start, end))
-    return out
+    if not all(map(le, instants, instants[1:])):  # almost always already in order
+        for i in range(len(instants) - 2, -1, -1):
+            if instants[i] > instants[i + 1]:
+                instants[i] = instants[i + 1]
+    # Shift i runs [instants[i], instants[i + 1]); those meeting [lo, hi) are one stretch.
+    a = max(bisect_right(instants, lo) - 1, 0)
+    b = min(bisect_left(instants, hi), last - first)
+    return [
+        (first + i, instants[i], instants[i + 1])
+        for i in range(a, b)
+        if instants[i] < instants[i + 1]
+    ]
 
 
 def _restriction_windows(
@@ -247,45 +257,30 @@ def _version_spans(
     return spans
 
 
-def _pieces(rotation: Rotation, lo: datetime, hi: datetime) -> list[_Piece]:
-    """The rotation's pieces meeting ``[lo, hi)``, cut at version edges and restrictions only.
-
-    Pieces are not clipped to the window, so a swap can bind to a piece's true start.
-    """
-    out: list[_Piece] = []
-    for version, v_start, v_end in _version_spans(rotation):
-        q_lo = lo if lo > v_start else v_start
-        q_hi = hi if v_end is None or hi < v_end else v_end
-        if q_lo >= q_hi or not version.members:
-            continue
-        shifts = _handoffs(version, q_lo, q_hi)
-        # A shift in progress when its version starts or stops is cut there.
-        if shifts and shifts[0][1] < v_start:
-            k, _, end = shifts[0]
-            shifts[0] = (k, v_start, end)
-        if shifts and v_end is not None and shifts[-1][2] > v_end:
-            k, start, _ = shifts[-1]
-            shifts[-1] = (k, start, v_end)
-        shifts = [x for x in shifts if x[1] < x[2]]
-        if not shifts:
-            continue
-        if version.restrictions:
-            shifts = _restrict(shifts, _restriction_windows(version, shifts[0][1], shifts[-1][2]))
-        members = version.members
-        count = len(members)
-        sources = [
-            Provenance(
-                SourceKind.ROTATION,
-                rotation_id=rotation.id,
-                rotation_version=version.version,
-                roster_index=index,
-            )
-            for index in range(count)
-        ]
-        for k, start, end in shifts:
-            index = k % count
-            out.append((start, end, members[index], sources[index], version))
-    return out
+def _version_shifts(
+    version: RotationVersion, v_start: datetime, v_end: datetime | None, lo: datetime, hi: datetime
+) -> list[tuple[int, datetime, datetime]]:
+    """Pieces ``(k, start, end)`` of one version meeting ``[lo, hi)``: its shifts cut where
+    the version is in force and to its restriction windows, but not to the window, so a
+    swap can bind to a piece's true start."""
+    q_lo = lo if lo > v_start else v_start
+    q_hi = hi if v_end is None or hi < v_end else v_end
+    if q_lo >= q_hi or not version.members:
+        return []
+    shifts = _handoffs(version, q_lo, q_hi)
+    if not shifts:
+        return shifts
+    # A shift in progress when its version starts or stops is cut there (never emptied: it
+    # meets [q_lo, q_hi), which lies inside the version's span).
+    if shifts[0][1] < v_start:
+        k, _, end = shifts[0]
+        shifts[0] = (k, v_start, end)
+    if v_end is not None and shifts[-1][2] > v_end:
+        k, start, _ = shifts[-1]
+        shifts[-1] = (k, start, v_end)
+    if version.restrictions:
+        shifts = _restrict(shifts, _restriction_windows(version, shifts[0][1], shifts[-1][2]))
+    return shifts
 
 
 def _restrict(
@@ -314,12 +309,23 @@ def _swap_rank(swap: Swap) -> tuple[datetime, int]:
 
 
 def _layer(
-    rotation: Rotation, team_id: int, lo: datetime, hi: datetime, swaps: Iterable[Swap]
-) -> tuple[list[Shift], list[int], list[Swap]]:
-    """A layer's shifts in ``[lo, hi)``, each one's priority, and the layer's orphan swaps."""
+    rotation: Rotation,
+    team_id: int,
+    lo: datetime,
+    hi: datetime,
+    swaps: Iterable[Swap],
+    sink: dict[Role, list[_Candidate]] | None = None,
+    ranks: dict[tuple[int, int], int] | None = None,
+) -> tuple[list[Shift], list[Swap]]:
+    """A layer's shifts in ``[lo, hi)`` and its orphan swaps.
+
+    With a ``sink``, each shift is also added there as a sweep candidate of its role, ranked
+    by ``ranks[(priority, rotation id)]`` (built here, where every field is at hand).
+    """
+    rid = rotation.id
     bound: dict[datetime, Swap] = {}
     for swap in swaps:
-        if swap.rotation_id != rotation.id:
+        if swap.rotation_id != rid:
             continue
         at = _utc(swap.shift_start, "shift_start")
         # Two swaps of one shift: the newest stands (the older is superseded, not orphaned).
@@ -327,29 +333,41 @@ def _layer(
             bound[at] = swap
     used: set[datetime] = set()
     shifts: list[Shift] = []
-    priorities: list[int] = []
-    for start, end, engineer, source, version in _pieces(rotation, lo, hi):
-        if bound:
-            swap = bound.get(start)
-            if swap is not None:
-                used.add(start)
-                engineer = swap.engineer_id
-                source = Provenance(
-                    SourceKind.SWAP,
-                    rotation_id=source.rotation_id,
-                    rotation_version=source.rotation_version,
-                    roster_index=source.roster_index,
-                    swap_id=swap.id,
-                )
-        clipped_start = start if start > lo else lo
-        clipped_end = end if end < hi else hi
-        if clipped_start < clipped_end:
-            shifts.append(
-                _new_shift(team_id, version.role, engineer, clipped_start, clipped_end, source)
-            )
-            priorities.append(version.priority)
+    for version, v_start, v_end in _version_spans(rotation):
+        pieces = _version_shifts(version, v_start, v_end, lo, hi)
+        if not pieces:
+            continue
+        role = version.role
+        members = version.members
+        count = len(members)
+        number = version.version
+        sources = [
+            _new_source(SourceKind.ROTATION, rid, number, index, None, None)
+            for index in range(count)
+        ]
+        out = sink[role] if sink is not None and ranks is not None else None
+        rank = ranks[(version.priority, rid)] if ranks is not None else 0
+        for k, start, end in pieces:
+            index = k % count
+            engineer = members[index]
+            source = sources[index]
+            if bound:
+                swap = bound.get(start)
+                if swap is not None:
+                    used.add(start)
+                    engineer = swap.engineer_id
+                    source = _new_source(SourceKind.SWAP, rid, number, index, None, swap.id)
+            if start < lo:
+                start = lo
+            if end > hi:
+                end = hi
+            if start < end:
+                shift = _new_shift(team_id, role, engineer, start, end, source)
+                shifts.append(shift)
+                if out is not None:
+                    out.append((start, end, rank, engineer, source, shift))
     orphans = [s for at, s in bound.items() if at not in used and lo <= at < hi]
-    return shifts, priorities, orphans
+    return shifts, orphans
 
 
 def layer_shifts(
@@ -393,8 +411,7 @@ def _sweep(candidates: list[_Candidate], lo: datetime, hi: datetime) -> list[_Ru
     ends = [c[1] for c in candidates]
     # Heap entries are plain ints, ``rank * n + index``: the best rank on top, cheap to compare.
     keys = [c[2] * n + j for j, c in enumerate(candidates)]
-    # Repeated boundaries need no dedupe: a second visit changes nothing.
-    times = starts + ends
+    times = starts + ends  # two nearly sorted runs: cheap to sort
     times.sort()
     heap: list[int] = []
     push, pop = heapq.heappush, heapq.heappop
@@ -402,7 +419,11 @@ def _sweep(candidates: list[_Candidate], lo: datetime, hi: datetime) -> list[_Ru
     run_start = lo
     run_top: _Candidate | None = None
     j = 0
+    previous = None
     for t in times:
+        if t == previous:
+            continue  # a boundary shared by several candidates is visited once
+        previous = t
         if t >= hi:
             break
         while j < n and starts[j] <= t:
@@ -486,14 +507,9 @@ def resolve(plan: TeamPlan, start: datetime, end: datetime) -> Resolution:
     layers: dict[int, tuple[Shift, ...]] = {}
     orphans: list[OrphanSwap] = []
     for rotation in plan.rotations:
-        shifts, priorities, lost = _layer(rotation, team_id, lo, hi, plan.swaps)
+        shifts, lost = _layer(rotation, team_id, lo, hi, plan.swaps, candidates, layer_rank)
         layers[rotation.id] = tuple(shifts)
         orphans.extend(OrphanSwap(s) for s in lost)
-        ranks = {p: layer_rank[(p, rotation.id)] for p in set(priorities)}
-        for shift, priority in zip(shifts, priorities, strict=True):
-            candidates[shift.role].append(
-                (shift.start, shift.end, ranks[priority], shift.engineer_id, shift.source, shift)
-            )
     # A swap of a rotation no longer in the plan has nothing to bind to.
     known = {r.id for r in plan.rotations}
     orphans.extend(
@@ -507,7 +523,7 @@ def resolve(plan: TeamPlan, start: datetime, end: datetime) -> Resolution:
         o_start = o_start if o_start > lo else lo
         o_end = o_end if o_end < hi else hi
         if o_start < o_end:
-            source = _override_source(override.id)
+            source = _new_source(SourceKind.OVERRIDE, None, None, None, override.id, None)
             candidates[override.role].append(
                 (o_start, o_end, rank, override.engineer_id, source, None)
             )
