@@ -167,8 +167,8 @@ class _Builder:
         self.s, self.c, self.now = s, commands, now
         self.today = now.astimezone(ZoneInfo(LONDON)).date()
         self.start_monday = _monday(self.today - timedelta(days=HISTORY_DAYS))
-        # The Monday the secondary is restructured: 3 to 9 days ahead, so its gap is soon.
-        self.next_monday = _monday(self.today + timedelta(days=2)) + timedelta(days=7)
+        # The Monday the secondary is restructured: 1 to 7 days ahead, so its gap is soon.
+        self.next_monday = _monday(self.today) + timedelta(days=7)
         self.people: dict[str, Engineer] = {}
         self.rotations: dict[int, Rotation] = {}
 
@@ -206,6 +206,16 @@ class _Builder:
             if shift.start <= at < shift.end:
                 return shift
         raise LookupError(f"nobody on {rotation.name} at {at}")  # a bug in the demo itself
+
+    def holder(self, team: Team, role: Role, at: datetime) -> Shift:
+        """The shift of ``role`` in progress at ``at`` on any of the team's layers."""
+        for rotation in self.rotations.values():
+            if rotation.team_id == team.id and rotation.current.role is role:
+                try:
+                    return self.who(rotation, at)
+                except LookupError:
+                    continue
+        raise LookupError(f"no {role} of {team.name} at {at}")
 
     def busy(self, team: Team, start: datetime, end: datetime) -> set[int]:
         """Who any of the team's layers puts on call at some time in ``[start, end)``."""
@@ -385,7 +395,7 @@ class _Builder:
             ),
         )
         self.payments_history(primary)
-        self.payments_future(primary, secondary)
+        self.payments_future(primary)
         return primary
 
     def payments_history(self, primary: Rotation) -> None:
@@ -422,14 +432,14 @@ class _Builder:
         day = week.end.astimezone(ZoneInfo(person.zone)).date() + timedelta(days=1)
         self.leave(person, day, day, LeaveKind.RECOVERY, "After the ledger outage")
 
-    def payments_future(self, primary: Rotation, secondary: Rotation) -> None:
+    def payments_future(self, primary: Rotation) -> None:
         team = self.payments
         # A vacation that meets a primary week nobody has covered yet: the conflict to fix.
         week = self.who(primary, self.at(self.next_monday, 12))
         away = self.engineer(week.engineer_id)
         self.leave(
             away,
-            self.next_monday - timedelta(days=2),
+            max(self.next_monday - timedelta(days=2), self.today + timedelta(days=2)),
             self.next_monday + timedelta(days=4),
             LeaveKind.VACATION,
             "Family wedding",
@@ -439,12 +449,14 @@ class _Builder:
         later = self.who(primary, self.at(self.next_monday + timedelta(days=9), 12))
         taker = self.free(team, later.start, later.end, everyone)
         self.swap(primary, later, taker, "Swapped: school holidays")
-        # A secondary night taken over before that (the Saturday is always still ahead).
-        saturday = self.next_monday - timedelta(days=2)
-        start, end = self.at(saturday, 18), self.at(saturday + timedelta(days=1), 9)
-        held = _first(self.engineer(self.who(secondary, start).engineer_id))
+        # A secondary Friday night taken over: the coming one, or the one after the restart.
+        friday = self.next_monday - timedelta(days=3)
+        if self.at(friday, 18) <= self.now:
+            friday += timedelta(days=7)
+        start, end = self.at(friday, 18), self.at(friday + timedelta(days=1), 9)
+        held = _first(self.engineer(self.holder(team, Role.SECONDARY, start).engineer_id))
         cover = self.free(team, start, end, everyone)
-        self.override(team, cover, start, end, f"Saturday night for {held}", Role.SECONDARY)
+        self.override(team, cover, start, end, f"Friday night for {held}", Role.SECONDARY)
 
     def build_platform(self) -> None:
         team, start = self.platform, self.start_monday
