@@ -51,6 +51,8 @@ _UNIT = {
 # same instants never disagree by more than this: the margin for the direct k-range guess.
 _MAX_SKEW = timedelta(hours=27)
 _DAY = timedelta(days=1)
+_WEEK = timedelta(weeks=1)
+_WEEKDAYS = frozenset(range(7))
 _EPOCH_MIDNIGHT = datetime(2000, 1, 1)
 _EPOCH_DAY = _EPOCH_MIDNIGHT.date()
 _ROLE_ORDER = {role: i for i, role in enumerate(Role)}
@@ -203,28 +205,28 @@ def _restriction_windows(
     """
     zone = version.zone
     offset = utc_offset(zone)
-    day = datetime.combine(wall(lo, zone).date() - _DAY, time())
+    first_day = wall(lo, zone).date() - _DAY
     last_day = datetime.combine(wall(hi, zone).date() + _DAY, time())
-    # Per restriction: its weekdays and its window as offsets from local midnight.
-    shapes = []
+    windows: list[tuple[datetime, datetime]] = []
     for r in version.restrictions:
+        # The window as offsets from local midnight.
         opens = datetime.combine(_EPOCH_DAY, r.start.replace(tzinfo=None)) - _EPOCH_MIDNIGHT
         closes = datetime.combine(_EPOCH_DAY, r.end.replace(tzinfo=None)) - _EPOCH_MIDNIGHT
         if closes <= opens:
             closes += _DAY  # crosses midnight; start == end is a full day
-        shapes.append((r.weekdays, opens, closes))
-    windows: list[tuple[datetime, datetime]] = []
-    while day <= last_day:
-        weekday = day.weekday()
-        for weekdays, opens, closes in shapes:
-            if weekday in weekdays:
+        for weekday in r.weekdays & _WEEKDAYS:
+            # Every such weekday from the first one on: a week apart on the wall clock.
+            day = datetime.combine(
+                first_day + timedelta(days=(weekday - first_day.weekday()) % 7), time()
+            )
+            while day <= last_day:
                 a = day + opens
                 b = day + closes
                 start = EPOCH_UTC + (a - offset(a) - EPOCH_NAIVE)
                 end = EPOCH_UTC + (b - offset(b) - EPOCH_NAIVE)
                 if end > start:
                     windows.append((start, end))
-        day += _DAY
+                day += _WEEK
     windows.sort()
     merged: list[tuple[datetime, datetime]] = []
     for start, end in windows:
