@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, time
 
 import pytest
@@ -10,8 +11,10 @@ from oncall.domain.model import (
     CadenceUnit,
     Gap,
     Leave,
+    Provenance,
     Restriction,
     Role,
+    Shift,
     SourceKind,
     Swap,
 )
@@ -193,3 +196,18 @@ def test_empty_window_resolves_to_nothing():
 def test_naive_window_is_refused():
     with pytest.raises(ValueError, match="window start must be timezone-aware"):
         resolve(plan(rotation()), datetime(2024, 1, 1), utc(2024, 1, 2))
+
+
+def test_resolved_shifts_are_ordinary_values():
+    cover = override(1, 7, utc(2024, 1, 2, 6), utc(2024, 1, 2, 18))
+    result = resolve(plan(rotation(version((1, 2), **DAILY_UTC)), overrides=(cover,)), *JAN)
+    for shift in result.shifts:
+        twin = Shift(**{f.name: getattr(shift, f.name) for f in dataclasses.fields(Shift)})
+        assert shift == twin
+        assert hash(shift) == hash(twin)
+        assert repr(shift) == repr(twin)
+        assert dataclasses.replace(shift, frozen=True).frozen
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            shift.engineer_id = 99  # type: ignore[misc]
+    taken = next(s for s in result.shifts if s.engineer_id == 7)
+    assert taken.source == Provenance(SourceKind.OVERRIDE, override_id=1)
