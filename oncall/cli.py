@@ -16,7 +16,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -334,79 +333,6 @@ def _team_list(ctx: AppContext) -> int:
 # ---------------------------------------------------------------------------------- schedule
 
 
-@dataclass(frozen=True, slots=True)
-class FinalSchedule:
-    """A team's final shifts and gaps over a window, as the Schedule screen shows them."""
-
-    shifts: tuple[Shift, ...]
-    gaps: tuple[Gap, ...]
-
-
-def final_schedule(
-    plan: TeamPlan, ledger: Sequence[Shift], start: datetime, end: datetime, now: datetime
-) -> FinalSchedule:
-    """The ledger where it has shifts (the frozen past above all), the plan resolved live after
-    the ledger's last shift and never before ``now``; pieces of one shift cut at the ledger's
-    edge joined; gaps are the live resolution's gaps that no final shift covers, from the
-    moment each role's first rotation began. The Schedule screen follows the same rules."""
-    from oncall.domain.model import Role
-    from oncall.domain.schedule import resolve
-
-    resolution = resolve(plan, start, end)
-    shifts = [replace(x, start=max(x.start, start), end=min(x.end, end)) for x in ledger]
-    live_from = max(start, now, *(x.end for x in ledger))
-    shifts += [
-        replace(x, start=max(x.start, live_from)) for x in resolution.shifts if x.end > live_from
-    ]
-    merged = _merge_touching(shifts)
-    began: dict[Role, datetime] = {}
-    for rotation in plan.rotations:
-        for v in rotation.versions:
-            began[v.role] = min(began.get(v.role, v.effective_from), v.effective_from)
-    gaps = [
-        piece
-        for g in resolution.gaps
-        if g.role in began and g.end > began[g.role]
-        for piece in _uncovered(replace(g, start=max(g.start, began[g.role])), merged)
-    ]
-    return FinalSchedule(tuple(merged), tuple(sorted(gaps, key=lambda g: (g.start, g.role))))
-
-
-def _merge_touching(shifts: list[Shift]) -> list[Shift]:
-    """Join a shift cut in two at the ledger's edge back into one."""
-    out: list[Shift] = []
-    for x in sorted(shifts, key=lambda x: (x.role, x.start)):
-        prev = out[-1] if out else None
-        if (
-            prev is not None
-            and prev.end == x.start
-            and (prev.role, prev.engineer_id, prev.source) == (x.role, x.engineer_id, x.source)
-        ):
-            out[-1] = replace(prev, end=x.end)
-        else:
-            out.append(x)
-    return sorted(out, key=lambda x: (x.start, x.role))
-
-
-def _uncovered(gap: Gap, covered: Sequence[Shift]) -> list[Gap]:
-    """The parts of ``gap`` no shift of its role covers."""
-    pieces = [(gap.start, gap.end)]
-    for x in covered:
-        if x.role != gap.role:
-            continue
-        rest = []
-        for a, b in pieces:
-            if x.end <= a or x.start >= b:
-                rest.append((a, b))
-                continue
-            if a < x.start:
-                rest.append((a, x.start))
-            if x.end < b:
-                rest.append((x.end, b))
-        pieces = rest
-    return [replace(gap, start=a, end=b) for a, b in pieces if a < b]
-
-
 def _provenance(source: Provenance, plan: TeamPlan) -> dict[str, Any]:
     names = {r.id: r.name for r in plan.rotations}
     rotation_id = source.rotation_id
@@ -443,6 +369,7 @@ def _person(engineer: Engineer | None, engineer_id: int) -> dict[str, Any]:
 
 def _schedule(ctx: AppContext, args: argparse.Namespace) -> int:
     from oncall.db import queries
+    from oncall.domain.ledger import final_schedule
 
     zone = _zone(ctx, args.tz)
     start = _instant(args.start, zone, "--from")
@@ -532,6 +459,7 @@ def _schedule(ctx: AppContext, args: argparse.Namespace) -> int:
 
 def _who(ctx: AppContext, args: argparse.Namespace) -> int:
     from oncall.db import queries
+    from oncall.domain.ledger import final_schedule
     from oncall.domain.model import COVERED_ROLES
 
     zone = _zone(ctx, args.tz)

@@ -9,10 +9,11 @@ change the future.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from oncall.domain.model import Role, Shift
+from oncall.domain.model import Gap, Resolution, Role, Shift, TeamPlan
+from oncall.domain.schedule import resolve
 
 _ROLE_ORDER = {role: i for i, role in enumerate(Role)}
 
@@ -62,3 +63,76 @@ def merge_ledger(existing: Sequence[Shift], fresh: Sequence[Shift], now: datetim
         else:
             future.append(shift)
     return sorted(frozen + past, key=_order) + sorted(future, key=_order)
+
+
+@dataclass(frozen=True, slots=True)
+class FinalSchedule:
+    """A team's final shifts and gaps over a window, as every view of the schedule shows them.
+
+    ``resolution`` is the live resolution of the plan over the same window (its layers feed
+    the layers view).
+    """
+
+    shifts: tuple[Shift, ...]
+    gaps: tuple[Gap, ...]
+    resolution: Resolution
+
+
+def final_schedule(
+    plan: TeamPlan, ledger: Sequence[Shift], start: datetime, end: datetime, now: datetime
+) -> FinalSchedule:
+    """The final schedule over ``[start, end)``: the ledger where it holds shifts, live after.
+
+    The ledger is the truth for what it holds (the frozen past above all); after its last
+    shift, and never before ``now``, the plan is resolved live. A shift cut in two at the
+    ledger's edge is joined again. Gaps are the live resolution's gaps that no final shift
+    covers. The Schedule screen and ``oncall schedule`` both read this, so they agree.
+    """
+    resolution = resolve(plan, start, end)
+    shifts = [replace(x, start=max(x.start, start), end=min(x.end, end)) for x in ledger]
+    live_from = max(start, now, *(x.end for x in ledger))
+    shifts += [
+        replace(x, start=max(x.start, live_from)) for x in resolution.shifts if x.end > live_from
+    ]
+    merged = _join_touching(shifts)
+    gaps = [piece for g in resolution.gaps for piece in _uncovered(g, merged)]
+    return FinalSchedule(tuple(merged), tuple(sorted(gaps, key=_gap_order)), resolution)
+
+
+def _gap_order(gap: Gap) -> tuple:
+    return (gap.start, _ROLE_ORDER[gap.role])
+
+
+def _join_touching(shifts: list[Shift]) -> list[Shift]:
+    """Join a shift cut in two at the ledger's edge back into one."""
+    out: list[Shift] = []
+    for x in sorted(shifts, key=lambda x: (_ROLE_ORDER[x.role], x.start)):
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.end == x.start
+            and (prev.role, prev.engineer_id, prev.source) == (x.role, x.engineer_id, x.source)
+        ):
+            out[-1] = replace(prev, end=x.end)
+        else:
+            out.append(x)
+    return sorted(out, key=_order)
+
+
+def _uncovered(gap: Gap, covered: Sequence[Shift]) -> list[Gap]:
+    """The parts of ``gap`` that no shift of its role covers."""
+    pieces = [(gap.start, gap.end)]
+    for x in covered:
+        if x.role != gap.role or x.team_id != gap.team_id:
+            continue
+        rest = []
+        for a, b in pieces:
+            if x.end <= a or x.start >= b:
+                rest.append((a, b))
+                continue
+            if a < x.start:
+                rest.append((a, x.start))
+            if x.end < b:
+                rest.append((x.end, b))
+        pieces = rest
+    return [replace(gap, start=a, end=b) for a, b in pieces if a < b]

@@ -489,9 +489,9 @@ def resolve(plan: TeamPlan, start: datetime, end: datetime) -> Resolution:
     Within a role, the layer with the higher priority hides lower ones (equal priority: the
     higher rotation id, the newer, wins); overrides of a role beat all its rotations, the
     newest ``created_at`` (then higher id) first. Adjacent pieces with the same engineer and
-    provenance merge. For a covered role that the plan staffs at all, uncovered time is a
-    gap. A swap whose shift no longer exists is reported, not applied. Every output instant
-    is in UTC.
+    provenance merge. For a covered role that the plan staffs at all, uncovered time since the
+    role was first staffed is a gap. A swap whose shift no longer exists is reported, not
+    applied. Every output instant is in UTC.
     """
     lo, hi = _utc(start, "window start"), _utc(end, "window end")
     team_id = plan.team.id
@@ -529,6 +529,13 @@ def resolve(plan: TeamPlan, start: datetime, end: datetime) -> Resolution:
             candidates[override.role].append(
                 (o_start, o_end, rank, override.engineer_id, source, None)
             )
+    # Time before a role was first staffed is not a gap: nobody was meant to cover it yet.
+    began: dict[Role, datetime] = {}
+    for r in plan.rotations:
+        for v in r.versions:
+            began[v.role] = min(began.get(v.role, v.effective_from), v.effective_from)
+    for o in overrides:
+        began[o.role] = min(began.get(o.role, o.start), o.start)
     final: list[Shift] = []
     gaps: list[Gap] = []
     for role in Role:
@@ -536,8 +543,9 @@ def resolve(plan: TeamPlan, start: datetime, end: datetime) -> Resolution:
             continue
         for run_start, run_end, top in _sweep(candidates.get(role, []), lo, hi):
             if top is None:
-                if role in COVERED_ROLES:
-                    gaps.append(Gap(team_id, role, run_start, run_end))
+                gap_start = max(run_start, _utc(began[role], "effective_from"))
+                if role in COVERED_ROLES and gap_start < run_end:
+                    gaps.append(Gap(team_id, role, gap_start, run_end))
                 continue
             shift = top[5]
             if shift is None or shift.start != run_start or shift.end != run_end:

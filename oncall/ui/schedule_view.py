@@ -126,41 +126,6 @@ def _amount(seconds: float) -> str:
     return f"{days} days {rest} h" if rest else f"{days} days"
 
 
-def _merge_touching(shifts: list[Shift]) -> list[Shift]:
-    """Join a shift cut in two at the ledger horizon back into one."""
-    out: list[Shift] = []
-    for s in sorted(shifts, key=lambda x: (x.role, x.start)):
-        prev = out[-1] if out else None
-        if (
-            prev is not None
-            and prev.end == s.start
-            and (prev.role, prev.engineer_id, prev.source) == (s.role, s.engineer_id, s.source)
-        ):
-            out[-1] = replace(prev, end=s.end)
-        else:
-            out.append(s)
-    return sorted(out, key=lambda x: (x.start, x.role))
-
-
-def _subtract(gap: Gap, covered: Sequence[Shift]) -> list[Gap]:
-    """The parts of ``gap`` that no shift of its role covers."""
-    pieces = [(gap.start, gap.end)]
-    for s in covered:
-        if s.role != gap.role:
-            continue
-        nxt = []
-        for a, b in pieces:
-            if s.end <= a or s.start >= b:
-                nxt.append((a, b))
-                continue
-            if a < s.start:
-                nxt.append((a, s.start))
-            if s.end < b:
-                nxt.append((s.end, b))
-        pieces = nxt
-    return [replace(gap, start=a, end=b) for a, b in pieces]
-
-
 def override_shift(o: Override) -> Shift:
     """An override drawn as the shift it asks for (the overrides layer)."""
     return Shift(
@@ -417,7 +382,7 @@ class ScheduleView(QWidget):
             self._set_empty_text("Create a team and a rotation on the Team screen.")
             self.stack.setCurrentWidget(self.empty)
             return
-        from oncall.domain.schedule import resolve  # the engine is only needed once shown
+        from oncall.domain.ledger import final_schedule  # the engine is only needed once shown
 
         now = self.ctx.clock()
         with self.ctx.sessions.begin() as s:
@@ -426,28 +391,10 @@ class ScheduleView(QWidget):
             everyone = queries.list_engineers(s, include_inactive=True)
         self.plan = plan
         self.engineers = {e.id: e for e in everyone}
-        self.resolution = resolve(plan, start, end)
-        # The ledger is the truth for what it holds (the frozen past above all); after its
-        # last shift, and never before now, the plan is resolved live.
-        shifts = [replace(x, start=max(x.start, start), end=min(x.end, end)) for x in ledger]
-        live_from = max(start, now, *(x.end for x in ledger))
-        shifts += [
-            replace(x, start=max(x.start, live_from))
-            for x in self.resolution.shifts
-            if x.end > live_from
-        ]
-        self.final_shifts = _merge_touching(shifts)
-        # Time before a role's first rotation began is not a gap: nobody was meant to cover it.
-        began: dict[Role, datetime] = {}
-        for rotation in plan.rotations:
-            for v in rotation.versions:
-                began[v.role] = min(began.get(v.role, v.effective_from), v.effective_from)
-        self.gaps = [
-            piece
-            for g in self.resolution.gaps
-            if g.role in began and g.end > began[g.role]
-            for piece in _subtract(replace(g, start=max(g.start, began[g.role])), self.final_shifts)
-        ]
+        final = final_schedule(plan, ledger, start, end, now)
+        self.resolution = final.resolution
+        self.final_shifts = list(final.shifts)
+        self.gaps = list(final.gaps)
         if not plan.rotations and not plan.overrides:
             self.empty.title_label.setText("No rotations yet")
             self._set_empty_text("No rotations yet — create one on the Team screen.")

@@ -211,3 +211,12 @@ def test_resolved_shifts_are_ordinary_values():
             shift.engineer_id = 99  # type: ignore[misc]
     taken = next(s for s in result.shifts if s.engineer_id == 7)
     assert taken.source == Provenance(SourceKind.OVERRIDE, override_id=1)
+
+
+def test_time_before_a_role_was_first_staffed_is_not_a_gap():
+    # A team that starts its first rotation today owed nobody coverage last week.
+    layer = rotation(version((1,), unit=CadenceUnit.DAYS, anchor=datetime(2024, 1, 3),
+                             zone="UTC", effective_from=utc(2024, 1, 3)))  # fmt: skip
+    result = resolve(plan(layer), utc(2024, 1, 1), utc(2024, 1, 5))
+    assert result.gaps == ()
+    assert [(s.start, s.end) for s in result.shifts] == [(utc(2024, 1, 3), utc(2024, 1, 5))]
