@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from oncall.domain.intervals import overlap, union
 from oncall.domain.model import Engineer, Role, Shift
 from oncall.domain.zones import localize_utc, wall
 
@@ -60,7 +61,7 @@ def person_load(
     mine = [s for s in shifts if s.engineer_id == engineer.id and s.end > s.start]
     if not mine:
         return PersonLoad()
-    spans = _union((s.start, s.end) for s in mine)
+    spans = union((s.start, s.end) for s in mine)
     hours = sum((end - start for start, end in spans), timedelta()) / timedelta(hours=1)
     zone = engineer.zone
     night_time: dict[date, timedelta] = defaultdict(timedelta)
@@ -78,8 +79,8 @@ def person_load(
                 localize_utc(datetime.combine(day, time()), zone),
                 localize_utc(datetime.combine(day + _DAY, time()), zone),
             )
-            night_time[day] += _overlap(start, end, *night)
-            day_time[day] += _overlap(start, end, *whole_day)
+            night_time[day] += overlap(start, end, *night)
+            day_time[day] += overlap(start, end, *whole_day)
             day += _DAY
     return PersonLoad(
         shifts=len(mine),
@@ -88,21 +89,6 @@ def person_load(
         weekend_days=sum(1 for d, t in day_time.items() if d.weekday() >= 5 and t >= _ENOUGH),
         holidays=sum(1 for d, t in day_time.items() if d in holidays and t >= _ENOUGH),
     )
-
-
-def _overlap(start: datetime, end: datetime, lo: datetime, hi: datetime) -> timedelta:
-    return max(timedelta(), min(end, hi) - max(start, lo))
-
-
-def _union(spans) -> list[tuple[datetime, datetime]]:
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _key(shift: Shift) -> tuple:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from operator import attrgetter, itemgetter, le
 
+from oncall.domain.intervals import union
 from oncall.domain.model import (
     COVERED_ROLES,
     CadenceUnit,
@@ -227,15 +228,7 @@ def _restriction_windows(
                 if end > start:
                     windows.append((start, end))
                 day += _WEEK
-    windows.sort()
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in windows:
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
+    return union(windows)
 
 
 def _version_spans(
