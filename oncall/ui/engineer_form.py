@@ -30,6 +30,18 @@ FIELDS = ("name", "handle", "email", "phone", "zone", "country", "region")
 _HANDLE = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
+def visible_errors(
+    errors: dict[str, QLabel], zone_error: QLabel, general_error: QLabel
+) -> dict[str, str]:
+    """The error notes a form has on show, by field ("" for the form as a whole)."""
+    shown = {key: label.text() for key, label in errors.items() if not label.isHidden()}
+    if not zone_error.isHidden():
+        shown["zone"] = zone_error.text()
+    if not general_error.isHidden():
+        shown[""] = general_error.text()
+    return shown
+
+
 def error_label() -> QLabel:
     """A calm, word-wrapped note under a field; hidden while empty."""
     label = QLabel()
@@ -177,13 +189,8 @@ class EngineerForm(QDialog):
         self._show({key or "": message})
 
     def visible_errors(self) -> dict[str, str]:
-        """The error notes now on show, by field ("" for the form as a whole)."""
-        shown = {k: lab.text() for k, lab in self.errors.items() if not lab.isHidden()}
-        if not self.zone.error_label.isHidden():
-            shown["zone"] = self.zone.error_label.text()
-        if not self.general_error.isHidden():
-            shown[""] = self.general_error.text()
-        return shown
+        """The error notes on show, by field ("" for the form as a whole)."""
+        return visible_errors(self.errors, self.zone.error_label, self.general_error)
 
     # -- internals ------------------------------------------------------------------------------
 

@@ -46,7 +46,7 @@ from oncall.domain.model import (
     Shift,
     TeamPlan,
 )
-from oncall.ui.engineer_form import error_label, field_for_message, set_error
+from oncall.ui.engineer_form import error_label, field_for_message, set_error, visible_errors
 from oncall.ui.models import ShiftTableModel, qdatetime_wall, wall_qdatetime
 from oncall.ui.zone_picker import ZonePicker
 
@@ -454,13 +454,8 @@ class RotationEditor(QWidget):
             self.show_errors({key or "": message})
 
     def visible_errors(self) -> dict[str, str]:
-        """The error notes on show, by field."""
-        shown = {k: lab.text() for k, lab in self.errors.items() if not lab.isHidden()}
-        if not self.zone.error_label.isHidden():
-            shown["zone"] = self.zone.error_label.text()
-        if not self.general_error.isHidden():
-            shown[""] = self.general_error.text()
-        return shown
+        """The error notes on show, by field ("" for the form as a whole)."""
+        return visible_errors(self.errors, self.zone.error_label, self.general_error)
 
     def request_save(self) -> None:
         """Check the rules; if fine, ask the team screen to preview and save them."""
