@@ -1,23 +1,16 @@
-"""Rows to domain dataclasses and back: the one place that knows both shapes."""
+"""Rows to domain dataclasses and back: the one place that knows both shapes.
+
+The team, engineer and shift conversions are pure functions of plain column values
+(``team_of``, ``engineer_of``, ``shift_of``, columns in the order of ``TEAM_COLUMNS``...),
+shared by the ORM reads in ``queries`` and the SQLAlchemy-free first frame in ``fastread``.
+This module imports no SQLAlchemy at run time (the row classes are annotations only).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row
-
-from oncall.db.models import (
-    EngineerRow,
-    LeaveRow,
-    LedgerShiftRow,
-    OverrideRow,
-    RestrictionRow,
-    RotationRow,
-    RotationVersionRow,
-    SwapRow,
-    TeamRow,
-)
 from oncall.domain.model import (
     CadenceUnit,
     Engineer,
@@ -35,6 +28,31 @@ from oncall.domain.model import (
     Team,
 )
 
+if TYPE_CHECKING:  # annotations only: fastread must stay free of SQLAlchemy
+    from sqlalchemy import Row
+
+    from oncall.db.models import (
+        EngineerRow,
+        LeaveRow,
+        LedgerShiftRow,
+        OverrideRow,
+        RestrictionRow,
+        RotationRow,
+        RotationVersionRow,
+        SwapRow,
+        TeamRow,
+    )
+
+#: Column order of the plain-value conversions below (a ``SELECT`` of these feeds ``*_of``).
+TEAM_COLUMNS = ("id", "name", "zone", "description")
+ENGINEER_COLUMNS = (
+    "id", "name", "handle", "zone", "email", "phone", "country", "region", "active",
+)  # fmt: skip
+SHIFT_COLUMNS = (
+    "team_id", "role", "engineer_id", "starts_at", "ends_at", "frozen", "kind",
+    "rotation_id", "rotation_version", "roster_index", "override_id", "swap_id",
+)  # fmt: skip
+
 
 def weekday_mask(weekdays: frozenset[int]) -> int:
     """Weekdays (0 = Monday) as a bit mask: bit d set for weekday d."""
@@ -46,23 +64,53 @@ def weekdays_of(mask: int) -> frozenset[int]:
     return frozenset(d for d in range(7) if mask & (1 << d))
 
 
+def team_of(id: int, name: str, zone: str, description: str) -> Team:
+    """A team from its column values (in ``TEAM_COLUMNS`` order)."""
+    return Team(id=id, name=name, zone=zone, description=description)
+
+
 def team(row: TeamRow) -> Team:
     """A team row as a domain team."""
-    return Team(id=row.id, name=row.name, zone=row.zone, description=row.description)
+    return team_of(row.id, row.name, row.zone, row.description)
+
+
+def engineer_of(
+    id: int,
+    name: str,
+    handle: str,
+    zone: str,
+    email: str,
+    phone: str,
+    country: str,
+    region: str,
+    active: bool,
+) -> Engineer:
+    """An engineer from its column values (in ``ENGINEER_COLUMNS`` order)."""
+    return Engineer(
+        id=id,
+        name=name,
+        handle=handle,
+        zone=zone,
+        email=email,
+        phone=phone,
+        country=country,
+        region=region,
+        active=bool(active),
+    )
 
 
 def engineer(row: EngineerRow) -> Engineer:
     """An engineer row as a domain engineer."""
-    return Engineer(
-        id=row.id,
-        name=row.name,
-        handle=row.handle,
-        zone=row.zone,
-        email=row.email,
-        phone=row.phone,
-        country=row.country,
-        region=row.region,
-        active=row.active,
+    return engineer_of(
+        row.id,
+        row.name,
+        row.handle,
+        row.zone,
+        row.email,
+        row.phone,
+        row.country,
+        row.region,
+        row.active,
     )
 
 
@@ -136,23 +184,54 @@ def leave(row: LeaveRow) -> Leave:
     )
 
 
+def shift_of(
+    team_id: int,
+    role: str,
+    engineer_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    frozen: bool,
+    kind: str,
+    rotation_id: int | None,
+    rotation_version: int | None,
+    roster_index: int | None,
+    override_id: int | None,
+    swap_id: int | None,
+) -> Shift:
+    """A ledger shift from its column values (in ``SHIFT_COLUMNS`` order; instants aware)."""
+    return Shift(
+        team_id=team_id,
+        role=Role(role),
+        engineer_id=engineer_id,
+        start=starts_at,
+        end=ends_at,
+        source=Provenance(
+            kind=SourceKind(kind),
+            rotation_id=rotation_id,
+            rotation_version=rotation_version,
+            roster_index=roster_index,
+            override_id=override_id,
+            swap_id=swap_id,
+        ),
+        frozen=bool(frozen),
+    )
+
+
 def shift(row: LedgerShiftRow | Row[Any]) -> Shift:
     """A ledger row (ORM object, or a plain row of its columns) as a domain shift."""
-    return Shift(
-        team_id=row.team_id,
-        role=Role(row.role),
-        engineer_id=row.engineer_id,
-        start=row.starts_at,
-        end=row.ends_at,
-        source=Provenance(
-            kind=SourceKind(row.kind),
-            rotation_id=row.rotation_id,
-            rotation_version=row.rotation_version,
-            roster_index=row.roster_index,
-            override_id=row.override_id,
-            swap_id=row.swap_id,
-        ),
-        frozen=row.frozen,
+    return shift_of(
+        row.team_id,
+        row.role,
+        row.engineer_id,
+        row.starts_at,
+        row.ends_at,
+        row.frozen,
+        row.kind,
+        row.rotation_id,
+        row.rotation_version,
+        row.roster_index,
+        row.override_id,
+        row.swap_id,
     )
 
 

@@ -2,7 +2,8 @@
 
 Migrations live in ``oncall/db/migrations`` (no ``alembic.ini``: the configuration is built
 here). Revision ids are ``0001``, ``0002``... and each file is named ``<id>_<slug>.py``, so
-this build's revisions, and its head, are known from the file names alone. A database already
+this build's revisions, and its head, are known from the file names alone (``revisions``,
+which imports neither Alembic nor SQLAlchemy). A database already
 at head is therefore checked with one plain query and Alembic is never imported: start-up time
 matters.
 """
@@ -17,14 +18,30 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
+from oncall.db.revisions import (  # re-exported: callers know them as migrate.*
+    MIGRATIONS_DIR,
+    VERSION_TABLE,
+    VERSIONS_DIR,
+    head_revision,
+    known_revisions,
+)
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-VERSIONS_DIR = MIGRATIONS_DIR / "versions"
-VERSION_TABLE = "alembic_version"
+__all__ = [
+    "MIGRATIONS_DIR",
+    "VERSIONS_DIR",
+    "VERSION_TABLE",
+    "DatabaseTooNew",
+    "backup_sqlite",
+    "check_and_upgrade",
+    "current_revision",
+    "head_revision",
+    "known_revisions",
+    "upgrade",
+]
 BACKUP_PREFIX = "oncall-"
-_REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
 _BACKUP_FILE = re.compile(r"^oncall-(\d{8}-\d{6})(?:-(\d+))?\.sqlite$")
 
 
@@ -37,18 +54,6 @@ class DatabaseTooNew(RuntimeError):  # noqa: N818 (named in DESIGN and by caller
             f"oncall knows schemas up to {known_head}. Update oncall to open it."
         )
         self.database_revision, self.known_head = database_revision, known_head
-
-
-def known_revisions() -> tuple[str, ...]:
-    """This build's revision ids, oldest first (read from the versions folder's file names)."""
-    found = (_REVISION_FILE.match(p.name) for p in VERSIONS_DIR.glob("*.py"))
-    return tuple(sorted(m.group(1) for m in found if m))
-
-
-def head_revision() -> str:
-    """The newest revision this build knows (``"base"`` when there is none)."""
-    known = known_revisions()
-    return known[-1] if known else "base"
 
 
 def current_revision(engine: Engine) -> str | None:
