@@ -1,8 +1,15 @@
 """``oncall``: with a subcommand it runs headless (oncall.cli); without one it opens the window.
 
-Start-up order (reference/aesthetics.md 3.2): arguments, paths, logging, faulthandler,
-QApplication, crash reporter, database (migrated; a newer one refused), main window. Qt is
-imported only on the window's path, so ``--version`` and every subcommand stay Qt-free.
+Start-up order (reference/aesthetics.md 3.2): arguments, paths and settings, logging,
+faulthandler, QApplication, crash reporter, main window, database (migrated; a newer one
+refused). When the database is already at this build's schema the window paints first, from a
+read-only snapshot, and the database opens right after (see ``run_window``); otherwise it
+opens before the window. Qt is imported only on the window's path, so ``--version`` and every
+subcommand stay Qt-free.
+
+``ONCALL_EXIT_AFTER_PAINT=1`` (the start-up benchmark) prints ``painted <seconds>`` after the
+first paint and quits; ``ONCALL_EXIT_AFTER_PAINT=ready`` prints it, carries on, prints
+``ready <seconds>`` once the database is open and the ledger refreshed, and quits.
 """
 
 from __future__ import annotations
@@ -13,17 +20,17 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import oncall
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from oncall.app import AppContext
-    from oncall.paths import AppPaths
+    from oncall.db.fastread import Snapshot
 
 log = logging.getLogger("oncall")
 
@@ -96,17 +103,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_window(args)
 
 
-def _paths_for(data_dir: str | None, demo: bool) -> AppPaths:
-    """The folders ``open_context`` will use (the demo keeps its own), known before Qt starts."""
-    from oncall.paths import AppPaths, app_paths
-
-    paths = app_paths(data_dir)
-    if demo:
-        root = paths.data / "demo"
-        paths = AppPaths(root, root / "config", root / "state", root / "cache")
-    return paths.create()
-
-
 def _start_faulthandler(log_dir: Path) -> tuple[TextIO, Path | None]:
     """Send hard-crash tracebacks to crash.log; returns the file and a previous crash, if any."""
     from oncall.logs import crash_log_file
@@ -122,10 +118,20 @@ def _start_faulthandler(log_dir: Path) -> tuple[TextIO, Path | None]:
 
 
 def run_window(args: argparse.Namespace) -> int:
-    """Open the main window and run the event loop."""
+    """Open the main window and run the event loop.
+
+    When the database can be read as it is (SQLite at this build's schema head; for the
+    demo, once it exists) the window's first frame shows the real Now screen from a
+    read-only snapshot (``oncall.db.fastread``), and the full context (SQLAlchemy, the
+    migration check, the demo) opens right after that first paint, on the GUI thread; the
+    ledger is then brought up to date on the worker. Otherwise (first run, a migration due)
+    the database is opened first, as correctness asks.
+    """
+    from oncall.app import prepare_context
     from oncall.logs import log_file, setup_logging
 
-    paths = _paths_for(args.data_dir, args.demo)
+    ctx = prepare_context(args.data_dir, demo=args.demo)
+    paths = ctx.paths
     setup_logging(paths.logs, debug=args.debug)
     crash_stream, previous_crash = _start_faulthandler(paths.logs)
     log.info("oncall %s starting (data in %s)", oncall.__version__, paths.data)
@@ -155,21 +161,36 @@ def run_window(args: argparse.Namespace) -> int:
     reporter = CrashReporter(log_file(paths.logs))
     reporter.install()
     try:
-        ctx = _open(args)
-        if ctx is None:
+        ctx.snapshot = _snapshot(ctx.paths.database, demo=args.demo)
+        if ctx.snapshot is None and _open(ctx) is None:
             return 1
 
         from oncall.ui import theme
         from oncall.ui.main_window import MainWindow
 
         theme.apply_theme(app, ctx.settings.theme)
-        window = MainWindow(ctx)
+        window = MainWindow(ctx, ready=False)
         if previous_crash is not None:
             window.statusBar().showMessage(
                 f"oncall stopped unexpectedly last time; its report is in {previous_crash}"
             )
-        if os.environ.get(EXIT_AFTER_PAINT_ENV) == "1":
-            _exit_after_first_paint(app, window)
+        exit_mode = os.environ.get(EXIT_AFTER_PAINT_ENV, "")
+
+        def after_first_paint() -> None:
+            log.debug("first paint; sqlalchemy imported: %s", "sqlalchemy" in sys.modules)
+            if exit_mode in ("1", "ready"):
+                print(f"painted {seconds_since_process_start():.4f}", flush=True)  # noqa: T201
+            if exit_mode == "1":
+                app.quit()  # the benchmark's first paint: nothing after it is measured
+                return
+            if not ctx.is_open and _open(ctx) is None:
+                app.exit(1)
+                return
+            window.attach_context(ctx)
+
+        if exit_mode == "ready":
+            window.context_attached.connect(lambda: _report_ready(app))
+        _after_first_paint(window, after_first_paint)
         window.show()
         code = app.exec()
         log.info("oncall exiting (%s)", code)
@@ -180,16 +201,28 @@ def run_window(args: argparse.Namespace) -> int:
         crash_stream.close()
 
 
-def _open(args: argparse.Namespace) -> AppContext | None:
-    """The app context, or None after telling the user why the database cannot be opened
-    (a QApplication must exist: the reason is shown in a message box)."""
+def _snapshot(database: Path, *, demo: bool) -> Snapshot | None:
+    """A read-only snapshot for the first frame, or None when the database must open first
+    (missing, not at head, unreadable; a demo not built yet)."""
+    from oncall.db.fastread import open_snapshot
+
+    snapshot = open_snapshot(database)
+    if snapshot is not None and demo and not snapshot.teams():
+        snapshot.close()  # the demo is built when the database opens: show it built
+        return None
+    return snapshot
+
+
+def _open(ctx: AppContext) -> AppContext | None:
+    """Open the context's database (``app.open_database``); None after telling the user why
+    it cannot be opened (a QApplication must exist: the reason is shown in a message box)."""
     from PySide6.QtWidgets import QMessageBox
 
-    from oncall.app import open_context
+    from oncall.app import open_database
     from oncall.db.migrate import DatabaseTooNew
 
     try:
-        return open_context(args.data_dir, demo=args.demo)
+        return open_database(ctx)
     except DatabaseTooNew as exc:
         log.error("Refused a newer database: %s", exc)
         box = QMessageBox(
@@ -217,27 +250,30 @@ def _open(args: argparse.Namespace) -> AppContext | None:
         return None
 
 
-def _exit_after_first_paint(app: QApplication, window: object) -> None:
-    """For the start-up benchmark: print ``painted <seconds>`` after the first paint, quit."""
+def _after_first_paint(window: QWidget, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once, on the GUI thread, just after ``window``'s first paint."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     class FirstPaint(QObject):
         def __init__(self) -> None:
-            super().__init__(app)
+            super().__init__(window)
             self.seen = False
 
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint and not self.seen:
                 self.seen = True
-                QTimer.singleShot(0, self.report)  # after this paint has finished
+                watched.removeEventFilter(self)
+                QTimer.singleShot(0, callback)  # after this paint has finished
             return False
 
-        def report(self) -> None:
-            print(f"painted {seconds_since_process_start():.4f}", flush=True)  # noqa: T201
-            app.quit()
+    window.installEventFilter(FirstPaint())
 
-    watcher = FirstPaint()
-    window.installEventFilter(watcher)  # type: ignore[attr-defined]
+
+def _report_ready(app: QApplication) -> None:
+    """For the start-up benchmark: ``ready <seconds>`` once the database is open and the
+    ledger refreshed, then quit."""
+    print(f"ready {seconds_since_process_start():.4f}", flush=True)  # noqa: T201
+    app.quit()
 
 
 if __name__ == "__main__":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from oncall.paths import AppPaths, app_paths
 from oncall.settings import Settings, load_settings, save_settings
@@ -14,7 +15,29 @@ from oncall.settings import Settings, load_settings, save_settings
 if TYPE_CHECKING:  # annotations only: importing SQLAlchemy costs ~0.4 s of start-up
     from sqlalchemy.orm import Session, sessionmaker  # noqa: TID251
 
+    from oncall.db.fastread import Reader, Snapshot
+
 T = TypeVar("T")
+
+
+class DatabaseNotOpen(RuntimeError):  # noqa: N818 (it says what the state is)
+    """The context's database is still being opened (see :func:`prepare_context`)."""
+
+
+class _NotOpen:
+    """``AppContext.sessions`` until :func:`open_database` ran: any use says so loudly."""
+
+    def __call__(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise DatabaseNotOpen("The database is not open yet.")
+
+    def __getattr__(self, name: str) -> Any:
+        raise DatabaseNotOpen(f"The database is not open yet (sessions.{name}).")
+
+    def __repr__(self) -> str:
+        return "<database not open yet>"
+
+
+NOT_OPEN = cast("sessionmaker[Session]", _NotOpen())
 
 
 def utc_now() -> datetime:
@@ -31,6 +54,27 @@ class AppContext:
     settings: Settings = field(default_factory=Settings)
     clock: Callable[[], datetime] = utc_now
     demo: bool = False
+    #: a read-only first frame while the database opens (see ``oncall.db.fastread``)
+    snapshot: Snapshot | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether ``sessions`` works (False between ``prepare_context`` and ``open_database``)."""
+        return not isinstance(self.sessions, _NotOpen)
+
+    @contextmanager
+    def reader(self) -> Iterator[Reader]:
+        """The start-up screens' reads (Now, tray): one session when the database is open,
+        else the read-only snapshot. Raises :class:`DatabaseNotOpen` when there is neither."""
+        from oncall.db.fastread import SessionReader
+
+        if self.is_open:
+            with self.sessions.begin() as s:
+                yield SessionReader(s)
+        elif self.snapshot is not None:
+            yield self.snapshot
+        else:
+            raise DatabaseNotOpen("The database is not open yet.")
 
     def save_settings(self, settings: Settings) -> None:
         """Keep new preferences in memory and on disk."""
@@ -49,37 +93,66 @@ class AppContext:
         return result
 
 
+def prepare_context(
+    data_dir: str | Path | None = None,
+    *,
+    demo: bool = False,
+    clock: Callable[[], datetime] = utc_now,
+) -> AppContext:
+    """The context's folders (created) and preferences, without the database: cheap, and no
+    SQLAlchemy. ``sessions`` fails with :class:`DatabaseNotOpen` until :func:`open_database`.
+
+    With ``demo`` the data lives in a ``demo`` folder of its own, so exploring never touches
+    real data.
+    """
+    paths = app_paths(data_dir)
+    if demo:
+        root = paths.data / "demo"
+        paths = AppPaths(root, root / "config", root / "state", root / "cache")
+    paths.create()
+    return AppContext(
+        paths=paths,
+        sessions=NOT_OPEN,
+        settings=load_settings(paths.settings_file),
+        clock=clock,
+        demo=demo,
+    )
+
+
+def open_database(ctx: AppContext) -> AppContext:
+    """Open (creating and migrating as needed) the context's database, in place; returns ctx.
+
+    A demo context is filled with the demo team on first use. Raises
+    ``migrate.DatabaseTooNew`` when the database was written by a newer oncall (nothing is
+    written then). A snapshot the context held is closed: the sessions take over.
+    """
+    from oncall.db import migrate
+    from oncall.db.engine import make_engine, make_session_factory, sqlite_url
+
+    engine = make_engine(sqlite_url(ctx.paths.database))
+    migrate.check_and_upgrade(engine, ctx.paths.backups)
+    ctx.sessions = make_session_factory(engine)
+    if ctx.snapshot is not None:
+        ctx.snapshot.close()
+        ctx.snapshot = None
+    if ctx.demo:
+        from oncall import demo as demo_data
+
+        demo_data.ensure_demo(ctx)
+    return ctx
+
+
 def open_context(
     data_dir: str | Path | None = None,
     *,
     demo: bool = False,
     clock: Callable[[], datetime] = utc_now,
 ) -> AppContext:
-    """Open (creating and migrating as needed) the database and return the app's context.
+    """Open (creating and migrating as needed) the database and return the app's context:
+    :func:`prepare_context` then :func:`open_database`.
 
     With ``demo`` the data lives in a ``demo`` folder of its own, filled with the demo team
     on first use, so exploring never touches real data. Raises ``migrate.DatabaseTooNew``
     when the database was written by a newer oncall.
     """
-    from oncall.db import migrate
-    from oncall.db.engine import make_engine, make_session_factory, sqlite_url
-
-    paths = app_paths(data_dir)
-    if demo:
-        root = paths.data / "demo"
-        paths = AppPaths(root, root / "config", root / "state", root / "cache")
-    paths.create()
-    engine = make_engine(sqlite_url(paths.database))
-    migrate.check_and_upgrade(engine, paths.backups)
-    ctx = AppContext(
-        paths=paths,
-        sessions=make_session_factory(engine),
-        settings=load_settings(paths.settings_file),
-        clock=clock,
-        demo=demo,
-    )
-    if demo:
-        from oncall import demo as demo_data
-
-        demo_data.ensure_demo(ctx)
-    return ctx
+    return open_database(prepare_context(data_dir, demo=demo, clock=clock))

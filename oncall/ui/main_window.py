@@ -2,6 +2,11 @@
 
 Screens other than Now are imported the first time they are shown, so start-up only pays
 for the first screen. A later screen slots in with one ``Screen(...)`` line in ``SCREENS``.
+
+At start-up the window may be built before its database is open (``app.prepare_context``):
+Now reads the read-only snapshot, and a screen asked for meanwhile shows "Opening the
+database…" and is built once :meth:`MainWindow.attach_context` has brought the ledger up to
+date, so no edit can race that refresh and no click is lost.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
@@ -41,6 +48,9 @@ from oncall.logs import log_file
 from oncall.ui import icons, theme
 from oncall.ui.widgets import EmptyState
 
+if TYPE_CHECKING:
+    from oncall.ui.workers import Worker
+
 log = logging.getLogger(__name__)
 
 
@@ -49,6 +59,7 @@ class Screen:
     """A screen of the window: nav label and icon, and where its widget class lives.
 
     ``undoable`` screens are built as ``cls(ctx, undo_stack)``, others as ``cls(ctx)``.
+    ``early`` screens can be built before the database is open (they read the snapshot).
     """
 
     key: str
@@ -58,10 +69,11 @@ class Screen:
     cls: str
     undoable: bool = True
     help: str = ""
+    early: bool = False
 
 
 SCREENS: tuple[Screen, ...] = (
-    Screen("now", "Now", "now", "oncall.ui.now_view", "NowView", undoable=False),
+    Screen("now", "Now", "now", "oncall.ui.now_view", "NowView", undoable=False, early=True),
     Screen(
         "schedule",
         "Schedule",
@@ -84,19 +96,30 @@ SCREENS: tuple[Screen, ...] = (
 class MainWindow(QMainWindow):
     """oncall's window. ``undo_stack`` is the one undo history every screen pushes to.
 
+    ``ready`` is False while the database is still opening (see the module docstring); it
+    defaults to whether ``ctx`` is open.
+
     Signals:
         screen_shown(str): a screen became current (its key), after it was built.
+        context_attached(): the database is open, the ledger refreshed, every screen usable.
     """
 
     screen_shown = Signal(str)
+    context_attached = Signal()
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, ready: bool | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.ready = ctx.is_open if ready is None else ready
         self.screens = SCREENS  # fixed for this window's life
         self.undo_stack = QUndoStack(self)
         self.views: dict[str, QWidget] = {}
         self._hosts: dict[str, QWidget] = {}
+        self._opening: dict[str, QWidget] = {}  # "Opening the database…" stand-ins
+        self._when_open: list[Callable[[], None]] = []  # clicks made before the database opened
+        self._worker: Worker | None = None
         self.setWindowTitle("oncall — demo data" if ctx.demo else "oncall")
         self.setWindowIcon(icons.app_icon())
 
@@ -143,20 +166,94 @@ class MainWindow(QMainWindow):
         return self.screens[self.stack.currentIndex()].key
 
     def show_screen(self, key: str) -> QWidget:
-        """Show screen ``key`` (building it on first visit); returns its widget."""
+        """Show screen ``key`` (building it on first visit); returns its widget (its
+        "Opening the database…" stand-in while the database opens)."""
         index = next(i for i, s in enumerate(self.screens) if s.key == key)
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)  # re-enters through _on_nav_current_row_changed
-        return self.views[key]
+        view = self.views.get(key)
+        return view if view is not None else self._opening[key]
 
     def _on_nav_current_row_changed(self, row: int) -> None:
         if row < 0:
             return
         screen = self.screens[row]
         if screen.key not in self.views:
+            if not (self.ready or screen.early):
+                self._show_opening(screen)
+                self.stack.setCurrentIndex(row)
+                return  # screen_shown follows once it is built (attach_context)
             self._build_screen(screen)
         self.stack.setCurrentIndex(row)
         self.screen_shown.emit(screen.key)
+
+    def _show_opening(self, screen: Screen) -> None:
+        if screen.key in self._opening:
+            return
+        stand_in = EmptyState(
+            screen.icon,
+            self.tr("Opening the database…"),
+            self.tr("{title} opens in a moment.").format(title=screen.title),
+        )
+        self._hosts[screen.key].layout().addWidget(stand_in)
+        self._opening[screen.key] = stand_in
+
+    # ----- the database, opened after the first paint ---------------------------------------
+
+    def attach_context(self, ctx: AppContext, *, refresh_ledgers: bool = True) -> None:
+        """Hand over the opened context (``app.open_database``) and make every screen usable.
+
+        With ``refresh_ledgers`` the ledger is first brought up to ``now + horizon`` on the
+        worker (shifts ended meanwhile freeze); the screens that edit open when that is done.
+        Then every view re-reads and ``context_attached`` is emitted.
+        """
+        self.ctx = ctx
+        self.tray.ctx = ctx
+        for view in self.views.values():
+            if hasattr(view, "ctx"):
+                view.ctx = ctx  # type: ignore[attr-defined]
+        if refresh_ledgers:
+            self._refresh_ledgers()
+        else:
+            self._become_ready()
+        queued, self._when_open = self._when_open, []
+        for action in queued:
+            action()
+
+    def _refresh_ledgers(self) -> None:
+        from oncall import jobs
+        from oncall.ui.workers import Worker
+
+        ctx = self.ctx
+        horizon = timedelta(days=ctx.settings.horizon_days)
+        now = ctx.clock()
+        worker = Worker(lambda: jobs.refresh_ledgers(ctx.sessions, now, horizon))
+        worker.signals.progress.connect(lambda p: self.statusBar().showMessage(p.message, 3000))
+        worker.signals.failed.connect(self._on_refresh_failed)
+        worker.signals.finished.connect(self._become_ready)
+        self._worker = worker
+        worker.start()
+
+    def _on_refresh_failed(self, message: str) -> None:
+        # the ledger as it was is still correct history; say so and carry on
+        self.statusBar().showMessage(
+            self.tr("Could not bring the schedule up to date: {m}").format(m=message)
+        )
+
+    def _become_ready(self) -> None:
+        self._worker = None
+        self.ready = True
+        for key, stand_in in self._opening.items():
+            self._hosts[key].layout().removeWidget(stand_in)
+            stand_in.deleteLater()
+        self._opening.clear()
+        current = self.screens[self.stack.currentIndex()]
+        if current.key not in self.views:
+            self._build_screen(current)
+            self.stack.setCurrentIndex(self.stack.currentIndex())
+            self.screen_shown.emit(current.key)
+        self.refresh_all()
+        self.context_attached.emit()
 
     def _build_screen(self, screen: Screen) -> None:
         view = self._make_view(screen)
@@ -337,6 +434,11 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         """Ask for new settings; save, apply the theme and refresh what depends on them."""
+        if not self.ctx.is_open:  # asked for in the first moments: answered once open
+            if self.open_settings not in self._when_open:
+                self._when_open.append(self.open_settings)
+            self.statusBar().showMessage(self.tr("Opening the database…"), 3000)
+            return
         from oncall.ui.settings_dialog import SettingsDialog  # only when asked for
 
         chosen = SettingsDialog.ask(self.ctx, self)

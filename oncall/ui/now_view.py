@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from oncall.app import AppContext
+from oncall.db.fastread import Reader
 from oncall.domain.model import COVERED_ROLES, Engineer, Gap, Role, Shift, Team
 from oncall.ui import theme
 from oncall.ui.tray_status import merge_own_shifts
@@ -136,24 +137,21 @@ def team_now(team: Team, shifts: Sequence[Shift], roles: Iterable[Role], now: da
     return TeamNow(team, tuple(rows), tuple(gaps))
 
 
-def load_board(ctx: AppContext, now: datetime) -> Board:
-    """Read the ledger (one session) and build the board for ``now``."""
-    from oncall.db import queries
-
-    with ctx.sessions.begin() as s:
-        teams = queries.list_teams(s)
-        engineers = {e.id: e for e in queries.list_engineers(s, include_inactive=True)}
-        # the past week tells which roles a team covers (cheaper than loading every plan), so
-        # a role nobody holds in the coming weeks still shows, as a gap
-        shifts = queries.ledger(s, None, now - ROLE_MEMORY, now + LOOK_AHEAD)
-        team_boards = []
-        for team in teams:
-            roles = {x.role for x in shifts if x.team_id == team.id}
-            coming = [x for x in shifts if x.end > now]
-            team_boards.append(team_now(team, coming, roles, now))
-        me_id = ctx.settings.me_engineer_id
-        me = engineers.get(me_id) if me_id is not None else None
-        mine = tuple(merge_runs(queries.next_shifts(s, me.id, now, limit=6))) if me else ()
+def load_board(reader: Reader, now: datetime, me_id: int | None = None) -> Board:
+    """Build the board for ``now`` from ``reader``: the read-only start-up snapshot or a
+    session (``AppContext.reader()``); ``me_id`` is "who am I" (settings), if chosen."""
+    teams = reader.teams()
+    engineers = {e.id: e for e in reader.engineers()}
+    # the past week tells which roles a team covers (cheaper than loading every plan), so
+    # a role nobody holds in the coming weeks still shows, as a gap
+    shifts = reader.ledger(None, now - ROLE_MEMORY, now + LOOK_AHEAD)
+    coming = [x for x in shifts if x.end > now]
+    team_boards = []
+    for team in teams:
+        roles = {x.role for x in shifts if x.team_id == team.id}
+        team_boards.append(team_now(team, coming, roles, now))
+    me = engineers.get(me_id) if me_id is not None else None
+    mine = tuple(merge_runs(reader.next_shifts(me.id, now, limit=6))) if me else ()
     return Board(now, tuple(team_boards), engineers, me, mine)
 
 
@@ -224,7 +222,8 @@ class NowView(QWidget):
     def refresh(self) -> None:
         """Re-read the ledger and redraw for the current time."""
         now = self.ctx.clock()
-        self.board = load_board(self.ctx, now)
+        with self.ctx.reader() as reader:  # the start-up snapshot until the database is open
+            self.board = load_board(reader, now, self.ctx.settings.me_engineer_id)
         if not self.board.teams:
             self.pages.setCurrentWidget(self.empty)
             return

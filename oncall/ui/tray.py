@@ -95,11 +95,9 @@ class TrayController(QObject):
         me = self.ctx.settings.me_engineer_id
         if me is None:
             return [], {}
-        from oncall.db import queries
-
-        with self.ctx.sessions.begin() as s:
-            shifts = queries.next_shifts(s, me, now - REMINDER_GRACE, limit=20)
-            names = {t.id: t.name for t in queries.list_teams(s)}
+        with self.ctx.reader() as reader:  # the start-up snapshot until the database is open
+            shifts = reader.next_shifts(me, now - REMINDER_GRACE, limit=20)
+            names = {t.id: t.name for t in reader.teams()}
         return shifts, names
 
     def refresh(self) -> None:

@@ -210,9 +210,8 @@ def test_newer_database_gets_a_message_not_a_traceback(
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import argparse
-
     from oncall.__main__ import _open
+    from oncall.app import prepare_context
 
     engine.dispose()
     database = data_dir / "oncall.sqlite"
@@ -226,7 +225,7 @@ def test_newer_database_gets_a_message_not_a_traceback(
         return 0
 
     monkeypatch.setattr(QMessageBox, "exec", fake_exec)
-    ctx = _open(argparse.Namespace(data_dir=str(data_dir), demo=False))
+    ctx = _open(prepare_context(str(data_dir)))
     assert ctx is None
     assert len(shown) == 1
     box = shown[0]
