@@ -1,5 +1,8 @@
 """Ask who covers a stretch of time: the dialog behind "select a range to create an override".
 
+With ``suggested`` cover candidates (``oncall.domain.cover``) it becomes "Find cover": the
+best candidate is chosen and each candidate's reason is listed; picking one chooses them.
+
 Times are edited as wall-clock times of the viewer's zone. The editors hold them as UTC-spec
 ``QDateTime`` values whose fields *are* the wall-clock reading, so Qt never shifts them by the
 machine's own DST rules; they become aware instants at the edge through ``zones.localize_utc``
@@ -8,7 +11,7 @@ machine's own DST rules; they become aware instants at the edge through ``zones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,10 +25,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from oncall.domain.cover import CoverCandidate
 from oncall.domain.model import Engineer, Role
 from oncall.domain.zones import localize_utc, wall
 from oncall.ui.when import role_word
@@ -64,7 +70,11 @@ def _fmt(instant: datetime, zone: str) -> str:
 
 
 class OverrideDialog(QDialog):
-    """Pick an engineer (type to search), a role, start and end in the viewer's zone, a note."""
+    """Pick an engineer (type to search), a role, start and end in the viewer's zone, a note.
+
+    ``suggested`` (optional) lists who is free to cover, best first: the first is chosen and
+    the list shows why each is suggested; an empty list says plainly that nobody is free.
+    """
 
     def __init__(
         self,
@@ -74,9 +84,11 @@ class OverrideDialog(QDialog):
         zone: str,
         role: Role = Role.PRIMARY,
         parent: QWidget | None = None,
+        *,
+        suggested: Sequence[CoverCandidate] | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add override")
+        self.setWindowTitle("Add override" if suggested is None else "Find cover")
         self.zone = zone
         self._engineers = sorted((e for e in engineers if e.active), key=lambda e: e.name.lower())
 
@@ -112,7 +124,11 @@ class OverrideDialog(QDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        self.suggestions = self._suggestions(suggested)
+
         form = QFormLayout()
+        if self.suggestions is not None:
+            form.addRow(self.suggestions)
         form.addRow("&Who covers", self.engineer_box)
         form.addRow("&Role", self.role_box)
         form.addRow(f"&From ({zone})", self.start_edit)
@@ -134,7 +150,56 @@ class OverrideDialog(QDialog):
         self.start_edit.dateTimeChanged.connect(self._refresh)
         self.end_edit.dateTimeChanged.connect(self._refresh)
         self._refresh()
+        if suggested:
+            self.select_engineer(suggested[0].engineer.id)
         self.engineer_box.setFocus()
+
+    def _suggestions(self, suggested: Sequence[CoverCandidate] | None) -> QWidget | None:
+        """The "free to cover" list (None without suggestions)."""
+        self.suggestion_list: QListWidget | None = None
+        if suggested is None:
+            return None
+        box = QWidget(self)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        if not suggested:
+            self.suggestion_note = QLabel(
+                "Nobody on the team is free then: everyone else is on leave or already on "
+                "call. You can still choose someone below.",
+                box,
+            )
+            self.suggestion_note.setWordWrap(True)
+            layout.addWidget(self.suggestion_note)
+            return box
+        self.suggestion_note = QLabel("&Free to cover, least on call first:", box)
+        self.suggestion_list = QListWidget(box)
+        self.suggestion_list.setAccessibleName("Suggested cover")
+        self.suggestion_note.setBuddy(self.suggestion_list)
+        for c in suggested:
+            item = QListWidgetItem(f"{c.engineer.name} — {c.reason}")
+            item.setData(Qt.ItemDataRole.UserRole, c.engineer.id)
+            item.setToolTip(f"{c.engineer.name} ({c.engineer.handle}, {c.engineer.zone})")
+            self.suggestion_list.addItem(item)
+        shown = min(len(suggested), 5)
+        self.suggestion_list.setFixedHeight(
+            self.suggestion_list.sizeHintForRow(0) * shown + 2 * self.suggestion_list.frameWidth()
+        )
+        self.suggestion_list.setCurrentRow(0)
+        self.suggestion_list.currentItemChanged.connect(self._on_suggestion_picked)
+        layout.addWidget(self.suggestion_note)
+        layout.addWidget(self.suggestion_list)
+        return box
+
+    def _on_suggestion_picked(self, item: QListWidgetItem | None, _previous: object) -> None:
+        if item is not None:
+            self.select_engineer(item.data(Qt.ItemDataRole.UserRole))
+
+    def suggestion_texts(self) -> list[str]:
+        """The suggested people with their reasons, as listed (for tests and screen readers)."""
+        items = self.suggestion_list
+        if items is None:
+            return []
+        return [items.item(i).text() for i in range(items.count())]
 
     def engineer(self) -> Engineer | None:
         """The engineer chosen (an exact or unique partial match of the text typed)."""
@@ -201,9 +266,14 @@ class OverrideDialog(QDialog):
         end: datetime,
         zone: str,
         role: Role = Role.PRIMARY,
+        *,
+        suggested: Sequence[CoverCandidate] | None = None,
     ) -> OverrideDraft | None:
-        """Show the dialog (modal); the draft when confirmed, else None."""
-        dialog = cls(engineers, start, end, zone, role, parent)
+        """Show the dialog (modal); the draft when confirmed, else None.
+
+        ``suggested``: who is free to cover, best first (see the class docstring).
+        """
+        dialog = cls(engineers, start, end, zone, role, parent, suggested=suggested)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.draft()

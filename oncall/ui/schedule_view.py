@@ -3,7 +3,9 @@
 Final shifts come from the ledger (materialised, frozen past included); beyond the ledger's
 horizon they are resolved live. The layers view resolves the visible range. Selecting a
 range opens the override dialog, then the per-person change preview, then saves through the
-undo stack.
+undo stack. A shift of a rotation can be swapped to someone else (S or the context menu): the
+swap binds to the whole layer shift. Each leave conflict listed under the timeline has a
+"Find cover…" button that suggests who is free.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
     QToolButton,
@@ -30,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from oncall.app import AppContext
 from oncall.db import commands, queries
+from oncall.domain.cover import CoverCandidate
 from oncall.domain.model import (
     Engineer,
     Gap,
@@ -40,10 +45,12 @@ from oncall.domain.model import (
     Role,
     Shift,
     SourceKind,
+    Swap,
     Team,
     TeamPlan,
 )
 from oncall.ui.override_dialog import OverrideDialog, OverrideDraft
+from oncall.ui.swap_dialog import SwapDialog, SwapDraft
 from oncall.ui.timeline import TimelineRow, TimelineWidget
 from oncall.ui.undo import ActionCommand
 from oncall.ui.when import role_word
@@ -138,6 +145,27 @@ def override_shift(o: Override) -> Shift:
     )
 
 
+def cover_for(
+    ctx: AppContext, plan: TeamPlan, conflict: LeaveConflict
+) -> tuple[datetime, datetime, list[CoverCandidate]]:
+    """The time a leave conflict leaves uncovered and who is free to cover it, best first.
+
+    Ranks by the final schedule (ledger history, live beyond it) of the four weeks either
+    side, so cover is spread over the people who have carried least.
+    """
+    from oncall.domain.cover import AROUND, suggest_cover
+    from oncall.domain.ledger import final_schedule
+
+    start = max(conflict.shift.start, conflict.leave.start)
+    end = min(conflict.shift.end, conflict.leave.end)
+    lo, hi = start - AROUND, end + AROUND
+    with ctx.sessions.begin() as s:
+        ledger = queries.ledger(s, plan.team.id, lo, hi)
+    shifts = final_schedule(plan, ledger, lo, hi, ctx.clock()).shifts
+    exclude = {conflict.shift.engineer_id}
+    return start, end, suggest_cover(plan, shifts, start, end, conflict.shift.role, exclude)
+
+
 class ScheduleView(QWidget):
     """The Schedule screen.
 
@@ -229,7 +257,7 @@ class ScheduleView(QWidget):
         self.gap_label.setAccessibleName("Gaps in view")
         self.hint = MutedLabel(
             "Drag across a row (or Shift+arrows, then Enter) to add an override. "
-            "Delete removes a selected override.",
+            "S swaps the selected shift; Delete removes a selected override or swap.",
             self,
         )
         self.message = MutedLabel("", self)
@@ -250,8 +278,18 @@ class ScheduleView(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.timeline)
         self.scroll.setFocusProxy(self.timeline)
-        self.conflicts = MutedLabel("", self)
+        # Leave conflicts: a heading, then one line per conflict with its "Find cover…" button.
+        self.conflict_panel = QWidget(self)
+        self.conflict_grid = QGridLayout(self.conflict_panel)
+        self.conflict_grid.setContentsMargins(0, 0, 0, 0)
+        self.conflict_grid.setColumnStretch(0, 1)
+        self.conflicts = MutedLabel("", self.conflict_panel)
         self.conflicts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.conflict_grid.addWidget(self.conflicts, 0, 0, 1, 2)
+        self.cover_buttons: list[QPushButton] = []
+        self._conflict_rows: list[QWidget] = []
+        self._listed: tuple[object, ...] = ()
+        self.conflict_panel.hide()
 
         content = QWidget(self)
         inner = QVBoxLayout(content)
@@ -259,7 +297,7 @@ class ScheduleView(QWidget):
         inner.addLayout(status)
         inner.addWidget(self.message)
         inner.addWidget(self.scroll, 1)
-        inner.addWidget(self.conflicts)
+        inner.addWidget(self.conflict_panel)
         self.empty = EmptyState(
             "schedule",
             "No rotations yet",
@@ -289,7 +327,10 @@ class ScheduleView(QWidget):
             sc.activated.connect(slot)
         delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.timeline)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
-        delete.activated.connect(self.remove_current_override)
+        delete.activated.connect(self.remove_current_edit)
+        swap = QShortcut(QKeySequence("S"), self.timeline)
+        swap.setContext(Qt.ShortcutContext.WidgetShortcut)
+        swap.activated.connect(self.swap_current_shift)
 
     def _tool(self, text: str, tip: str) -> QToolButton:
         button = QToolButton(self)
@@ -495,30 +536,52 @@ class ScheduleView(QWidget):
         self._show_conflicts(self.resolution.conflicts if self.resolution else ())
 
     def _show_conflicts(self, conflicts: Sequence[LeaveConflict]) -> None:
+        listed = (self.zone, *conflicts)
+        if listed == self._listed:
+            return  # the minute tick repaints; the list only changes with the data
+        self._listed = listed
+        for widget in self._conflict_rows:
+            self.conflict_grid.removeWidget(widget)
+            widget.deleteLater()
+        self._conflict_rows, self.cover_buttons = [], []
         if not conflicts:
             self.conflicts.setText("")
-            self.conflicts.hide()
+            self.conflict_panel.hide()
             return
-        tz = ZoneInfo(self.zone)
-        lines = []
-        for c in conflicts[:MAX_CONFLICTS_LISTED]:
-            e = self.engineers.get(c.shift.engineer_id)
-            name = e.name if e else f"Engineer {c.shift.engineer_id}"
-            a = max(c.shift.start, c.leave.start).astimezone(tz)
-            b = min(c.shift.end, c.leave.end).astimezone(tz)
-            lines.append(
-                f"• {name} is on {c.leave.kind.value} from {a:%a} {a.day} {a:%b %H:%M} "
-                f"to {b:%a} {b.day} {b:%b %H:%M} during a {role_word(c.shift.role)} shift."
-            )
+        for row, c in enumerate(conflicts[:MAX_CONFLICTS_LISTED], start=1):
+            line = MutedLabel(f"• {self._conflict_words(c)}", self.conflict_panel)
+            line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            button = QPushButton("Find cover…", self.conflict_panel)
+            button.setToolTip("Suggest who is free then and add an override for them")
+            button.setAccessibleName(f"Find cover: {self._conflict_words(c)}")
+            button.clicked.connect(lambda _=False, c=c: self.find_cover(c))
+            self.conflict_grid.addWidget(line, row, 0)
+            self.conflict_grid.addWidget(button, row, 1)
+            self._conflict_rows += [line, button]
+            self.cover_buttons.append(button)
         more = len(conflicts) - MAX_CONFLICTS_LISTED
         if more > 0:
-            lines.append(f"… and {more} more.")
+            tail = MutedLabel(
+                f"… and {more} more (the Team screen's Leave tab lists them all).",
+                self.conflict_panel,
+            )
+            self.conflict_grid.addWidget(tail, MAX_CONFLICTS_LISTED + 1, 0, 1, 2)
+            self._conflict_rows.append(tail)
         noun = "conflict" if len(conflicts) == 1 else "conflicts"
-        self.conflicts.setText(
-            f"Leave {noun} to cover (select the time on the timeline to add an override):\n"
-            + "\n".join(lines)
+        self.conflicts.setText(f"Leave {noun} to cover:")
+        self.conflict_panel.show()
+
+    def _conflict_words(self, c: LeaveConflict) -> str:
+        """ "Ada Lovelace is on vacation from Tue 17 Nov 09:00 to … during a primary shift." """
+        tz = ZoneInfo(self.zone)
+        e = self.engineers.get(c.shift.engineer_id)
+        name = e.name if e else f"Engineer {c.shift.engineer_id}"
+        a = max(c.shift.start, c.leave.start).astimezone(tz)
+        b = min(c.shift.end, c.leave.end).astimezone(tz)
+        return (
+            f"{name} is on {c.leave.kind.value} from {a:%a} {a.day} {a:%b %H:%M} "
+            f"to {b:%a} {b.day} {b:%b %H:%M} during a {role_word(c.shift.role)} shift."
         )
-        self.conflicts.show()
 
     # -- edits ------------------------------------------------------------------------------
 
@@ -591,10 +654,6 @@ class ScheduleView(QWidget):
 
     def _confirm(self, override: Override) -> bool:
         """Show the per-person change over the override's time ± a day; True to go ahead."""
-        from oncall.domain.diff import diff_schedules
-        from oncall.domain.schedule import resolve
-        from oncall.ui.change_preview import ChangePreviewDialog, holiday_dates
-
         if self.plan is None:
             return False
         before = self.plan
@@ -606,15 +665,7 @@ class ScheduleView(QWidget):
             overrides=(*before.overrides, replace(override, id=-1)),
             engineers=(*before.engineers, *extra),
         )
-        a, b = override.start - timedelta(days=1), override.end + timedelta(days=1)
-        people = list(after.engineers)
-        diffs = diff_schedules(
-            resolve(before, a, b).shifts,
-            resolve(after, a, b).shifts,
-            people,
-            holiday_dates(people, range(a.year, b.year + 1)),
-        )
-        return ChangePreviewDialog.ask(self, diffs, {e.id: e for e in people})
+        return self._preview(before, after, override.start, override.end)
 
     def remove_current_override(self) -> bool:
         """Remove the override behind the selected shift (undoable)."""
@@ -654,9 +705,190 @@ class ScheduleView(QWidget):
         self.undo.push(ActionCommand(f"Remove override for {name}", do, undo))
         return True
 
+    def find_cover(self, conflict: LeaveConflict) -> bool:
+        """Suggest who is free to cover a leave conflict, then preview and save the override."""
+        if self.plan is None or self.team_id is None:
+            return False
+        start, end, candidates = cover_for(self.ctx, self.plan, conflict)
+        people = [e for e in self.engineers.values() if e.active]
+        draft = OverrideDialog.ask(
+            self, people, start, end, self.zone, conflict.shift.role, suggested=candidates
+        )
+        if draft is None:
+            return False
+        return self.save_override(draft)
+
+    # -- swaps ------------------------------------------------------------------------------
+
+    def layer_shift_for(self, shift: Shift) -> Shift | None:
+        """The whole layer shift a final shift (or a piece of one) comes from, swaps applied.
+
+        The final schedule may show only part of it (an override hides the rest, or the
+        visible range cuts it), and a swap binds to where the layer shift really starts, so
+        the layer is resolved over a window widened until the shift is no longer clipped.
+        """
+        from oncall.domain.schedule import layer_shifts
+
+        rid = shift.source.rotation_id
+        if self.plan is None or rid is None:
+            return None
+        rotation = next((r for r in self.plan.rotations if r.id == rid), None)
+        if rotation is None:
+            return None
+        margin = timedelta(days=2)
+        while True:
+            lo, hi = shift.start - margin, shift.end + margin
+            layer = layer_shifts(rotation, self.plan.team.id, lo, hi, self.plan.swaps)
+            hit = next((x for x in layer if x.start <= shift.start < x.end), None)
+            if hit is None or (lo < hit.start and hit.end < hi) or margin > timedelta(days=3660):
+                return hit
+            margin *= 4
+
+    def swap_current_shift(self) -> bool:
+        """Swap the shift under the timeline's cursor (the S key)."""
+        shift = self.timeline.current_shift()
+        if shift is None:
+            self._say("Select a shift to swap.")
+            return False
+        return self.swap_shift(shift)
+
+    def swap_shift(self, shift: Shift) -> bool:
+        """Ask who takes a rotation's shift, preview the change, save the swap undoably."""
+        if shift.source.kind not in (SourceKind.ROTATION, SourceKind.SWAP):
+            self._say("Only a rotation's shift can be swapped; an override is edited instead.")
+            return False
+        layer = self.layer_shift_for(shift)
+        if layer is None or self.plan is None:
+            self._say("That shift no longer comes from a rotation; refresh and try again.")
+            return False
+        if layer.end <= self.ctx.clock():
+            self._say("That shift is over; the past is kept as it was.")
+            return False
+        rotation_names = {r.id: r.name for r in self.plan.rotations}
+        draft = SwapDialog.ask(
+            self,
+            self._team_people(),
+            layer,
+            self.zone,
+            rotation_name=rotation_names.get(layer.source.rotation_id or -1, ""),
+        )
+        if draft is None:
+            return False
+        return self.save_swap(layer, draft)
+
+    def _team_people(self) -> list[Engineer]:
+        """The team's engineers (the plan's), falling back to everyone known."""
+        if self.plan is not None and self.plan.engineers:
+            return list(self.plan.engineers)
+        return list(self.engineers.values())
+
+    def save_swap(self, layer: Shift, draft: SwapDraft) -> bool:
+        """Preview and save a swap of the layer shift ``layer``; False if cancelled or refused."""
+        team_id, plan = self.team_id, self.plan
+        if team_id is None or plan is None or layer.source.rotation_id is None:
+            return False
+        swap = Swap(0, layer.source.rotation_id, layer.start, draft.engineer_id, self.ctx.clock())
+        swap = replace(swap, note=draft.note)
+        # In the preview the new swap must outrank any older swap of the same shift, as the
+        # stored one will (newest created_at, then highest id).
+        trial = replace(swap, id=max((w.id for w in plan.swaps), default=0) + 1)
+        after = replace(plan, swaps=(*plan.swaps, trial), engineers=self._with(plan, swap))
+        if not self._preview(plan, after, layer.start, layer.end):
+            return False
+        try:
+            created = self.ctx.edit(team_id, lambda s: commands.add_swap(s, swap))
+        except ValueError as exc:
+            self._say(f"The swap was not saved: {exc}")
+            return False
+        state = {"id": created.id, "first": True}
+
+        def do() -> None:
+            if state.pop("first", False):
+                return  # already saved above, where an error could still be shown
+            state["id"] = self.ctx.edit(team_id, lambda s: commands.add_swap(s, swap)).id
+            self._after_edit()
+
+        def undo() -> None:
+            self.ctx.edit(team_id, lambda s: commands.delete_swap(s, state["id"]))
+            self._after_edit()
+
+        self.undo.push(
+            ActionCommand(f"Swap shift to {self._first_name(swap.engineer_id)}", do, undo)
+        )
+        self._say("")
+        self._after_edit()
+        return True
+
+    def remove_swap(self, swap_id: int) -> bool:
+        """Delete one swap through the undo stack (the rotation's own holder is back)."""
+        team_id = self.team_id
+        if self.plan is None or team_id is None:
+            return False
+        original = next((w for w in self.plan.swaps if w.id == swap_id), None)
+        if original is None:
+            self._say("That swap no longer exists.")
+            return False
+        state = {"id": original.id}
+
+        def do() -> None:
+            self.ctx.edit(team_id, lambda s: commands.delete_swap(s, state["id"]))
+            self._after_edit()
+
+        def undo() -> None:
+            state["id"] = self.ctx.edit(
+                team_id, lambda s: commands.add_swap(s, replace(original, id=0))
+            ).id
+            self._after_edit()
+
+        name = self._first_name(original.engineer_id)
+        self.undo.push(ActionCommand(f"Undo swap to {name}", do, undo))
+        self._say("")
+        return True
+
+    def remove_current_edit(self) -> bool:
+        """Delete: remove the override or swap behind the selected shift (undoable)."""
+        shift = self.timeline.current_shift()
+        if shift is not None and shift.source.kind is SourceKind.SWAP:
+            return self.remove_swap(shift.source.swap_id or 0)
+        if shift is not None and shift.source.kind is SourceKind.OVERRIDE:
+            return self.remove_override(shift.source.override_id or 0)
+        self._say("Select a shift that comes from an override or a swap to remove it.")
+        return False
+
+    def _first_name(self, engineer_id: int) -> str:
+        e = self.engineers.get(engineer_id)
+        return e.name.split()[0] if e is not None and e.name else "someone"
+
+    def _with(self, plan: TeamPlan, swap: Swap) -> tuple[Engineer, ...]:
+        """The plan's engineers plus the swap's taker, so the preview can name them."""
+        if plan.engineer(swap.engineer_id) or swap.engineer_id not in self.engineers:
+            return plan.engineers
+        return (*plan.engineers, self.engineers[swap.engineer_id])
+
+    def _preview(self, before: TeamPlan, after: TeamPlan, start: datetime, end: datetime) -> bool:
+        """Show the per-person change over ``[start, end)`` ± a day; True to go ahead."""
+        from oncall.domain.diff import diff_schedules
+        from oncall.domain.schedule import resolve
+        from oncall.ui.change_preview import ChangePreviewDialog, holiday_dates
+
+        a, b = start - timedelta(days=1), end + timedelta(days=1)
+        people = list(after.engineers)
+        diffs = diff_schedules(
+            resolve(before, a, b).shifts,
+            resolve(after, a, b).shifts,
+            people,
+            holiday_dates(people, range(a.year, b.year + 1)),
+        )
+        return ChangePreviewDialog.ask(self, diffs, {e.id: e for e in people})
+
     def _on_timeline_context_menu(self, pos: QPoint) -> None:
+        self.context_menu_at(pos).popup(self.timeline.mapToGlobal(pos))
+
+    def context_menu_at(self, pos: QPoint) -> QMenu:
+        """The timeline's context menu for a point: what can be done with the shift there."""
         shift = self.timeline.shift_at(pos.toPointF())
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if shift is not None:
             menu.addAction(
                 "Who covers this shift…", lambda: self._on_timeline_shift_activated(shift)
@@ -664,6 +896,13 @@ class ScheduleView(QWidget):
             if shift.source.kind is SourceKind.OVERRIDE:
                 override_id = shift.source.override_id or 0
                 menu.addAction("Remove override", lambda: self.remove_override(override_id))
+            else:
+                swap_action = menu.addAction("Swap this shift…", lambda: self.swap_shift(shift))
+                swap_action.setShortcut(QKeySequence("S"))
+            if shift.source.kind is SourceKind.SWAP:
+                swap_id = shift.source.swap_id or 0
+                undo_action = menu.addAction("Undo swap", lambda: self.remove_swap(swap_id))
+                undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         else:
             at = self.timeline.time_at(pos.x())
             day = datetime.combine(
@@ -673,7 +912,7 @@ class ScheduleView(QWidget):
                 "Add override for this day…",
                 lambda: self.add_override_for(day, day + timedelta(days=1), Role.PRIMARY),
             )
-        menu.popup(self.timeline.mapToGlobal(pos))
+        return menu
 
     def _after_edit(self) -> None:
         self._load()
