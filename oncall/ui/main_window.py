@@ -245,6 +245,7 @@ class MainWindow(QMainWindow):
         self.ready = True
         for key, stand_in in self._opening.items():
             self._hosts[key].layout().removeWidget(stand_in)
+            stand_in.setParent(None)  # gone now (not at the next turn of the loop)
             stand_in.deleteLater()
         self._opening.clear()
         current = self.screens[self.stack.currentIndex()]

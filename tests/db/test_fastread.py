@@ -133,7 +133,7 @@ def test_reading_a_snapshot_writes_nothing(seeded_team) -> None:
     assert snapshot is not None
     snapshot.teams()
     snapshot.ledger(None, seeded_team.now, seeded_team.now + timedelta(days=14))
-    with pytest.raises(sqlite3.OperationalError, match="readonly|read-only|query_only"):
+    with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only|query_only"):
         snapshot._con.execute("DELETE FROM ledger_shift")
     snapshot.close()
     assert _files(database) == before
