@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -55,6 +55,9 @@ from oncall.ui.rotation_editor import RotationDraft, RotationEditor, members_of,
 from oncall.ui.undo import ActionCommand
 from oncall.ui.widgets import EmptyState
 from oncall.ui.zones import viewer_zone
+
+if TYPE_CHECKING:
+    from oncall.ui.override_dialog import OverrideDraft
 
 log = logging.getLogger(__name__)
 
@@ -253,11 +256,21 @@ class TeamView(QWidget):
         self.conflict_table.sortByColumn(2, Qt.SortOrder.AscendingOrder)
         self.conflict_title = QLabel()
         self.conflict_title.setWordWrap(True)
+        self.find_cover_button = QPushButton("&Find cover…")
+        self.find_cover_button.setToolTip(
+            "Suggest who is free during the selected conflict and add an override for them"
+        )
+        self.find_cover_button.clicked.connect(self.find_cover)
+        self.conflict_table.activated.connect(lambda _index: self.find_cover())
+        self.conflict_table.selectionModel().currentChanged.connect(self._update_buttons)
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addLayout(_buttons(self.add_leave_button, self.remove_leave_button))
         layout.addWidget(self.leave_table, 2)
-        layout.addWidget(self.conflict_title)
+        conflict_bar = QHBoxLayout()
+        conflict_bar.addWidget(self.conflict_title, 1)
+        conflict_bar.addWidget(self.find_cover_button)
+        layout.addLayout(conflict_bar)
         layout.addWidget(self.conflict_table, 1)
         return page
 
@@ -317,7 +330,7 @@ class TeamView(QWidget):
         n = len(self.conflicts)
         self.conflict_title.setText(
             f"{n} shift{'s' if n != 1 else ''} in the next {CONFLICT_DAYS} days "
-            f"{'meet' if n != 1 else 'meets'} someone's leave. Find cover with an override."
+            f"{'meet' if n != 1 else 'meets'} someone's leave. Select one and find cover."
             if n
             else f"No shift in the next {CONFLICT_DAYS} days meets anyone's leave."
         )
@@ -367,6 +380,7 @@ class TeamView(QWidget):
         self.end_rotation_button.setText("R&estart rotation" if ended else "&End rotation")
         self.remove_override_button.setEnabled(_selected(self.override_table) is not None)
         self.remove_leave_button.setEnabled(_selected(self.leave_table) is not None)
+        self.find_cover_button.setEnabled(bool(self.conflicts))
 
     # -- the edit machinery ---------------------------------------------------------------------
 
@@ -682,11 +696,19 @@ class TeamView(QWidget):
         draft = OverrideDialog.ask(self, people, now, now + timedelta(days=1), self.zone)
         if draft is None:
             return
+        self._save_override(draft)
+
+    def _save_override(self, draft: OverrideDraft) -> None:
+        """Preview an override draft per person, then save it undoably."""
+        if self.plan is None or self.team_id is None:
+            return
+        now = self.now()
         override = Override(
             0, self.team_id, draft.engineer_id, draft.start, draft.end, now, draft.role, draft.note
         )
         after = replace(self.plan, overrides=(*self.plan.overrides, replace(override, id=-1)))
-        start = min(now, override.start)
+        # From now, or from a week before an override further out than the preview reaches.
+        start = max(min(now, override.start), override.start - timedelta(weeks=1))
         diffs = compute_diffs(self.plan, after, start)
         engineers = {e.id: e for e in (*self.plan.engineers, *self.members)}
         if not ChangePreviewDialog.ask(self, diffs, engineers):
@@ -718,6 +740,25 @@ class TeamView(QWidget):
         self._show_error(self.run_edit("Remove override", do, undo) or "")
 
     # -- leave ----------------------------------------------------------------------------------
+
+    def find_cover(self) -> None:
+        """Cover the selected leave conflict (or the first): suggest who is free, then save an
+        override for the chosen person after the per-person preview."""
+        if self.plan is None or self.team_id is None or not self.conflicts:
+            return
+        from oncall.ui.override_dialog import OverrideDialog
+        from oncall.ui.schedule_view import cover_for  # one way of choosing cover everywhere
+
+        conflict = _selected(self.conflict_table) or min(
+            self.conflicts, key=lambda c: c.shift.start
+        )
+        start, end, candidates = cover_for(self.ctx, self.plan, conflict)
+        people = [e for e in self.members if e.active] or list(self.plan.engineers)
+        draft = OverrideDialog.ask(
+            self, people, start, end, self.zone, conflict.shift.role, suggested=candidates
+        )
+        if draft is not None:
+            self._save_override(draft)
 
     def add_leave(self) -> None:
         """Ask for leave and record it; shifts it meets then show as conflicts."""
