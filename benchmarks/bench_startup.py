@@ -8,7 +8,12 @@ creates the demo, is reported on its own.
 
 Time to first paint is measured by this process (launch until the child's ``painted`` line is
 read) and also reported as the child sees it (its printed seconds since its own start). Peak
-memory is the child's maximum resident set size, from ``os.wait4``.
+memory is the child's maximum resident set size, from ``os.wait4``; with
+``ONCALL_EXIT_AFTER_PAINT=1`` oncall quits right after that paint, so it is the peak up to it.
+
+A second figure, with no target: "ready", the time until the full context is open (SQLAlchemy,
+migration check, demo) and the start-up ledger refresh has finished, and the peak memory then
+(``ONCALL_EXIT_AFTER_PAINT=ready``: oncall prints ``painted``, carries on, prints ``ready``).
 
     .venv/bin/python benchmarks/bench_startup.py [--runs 9]
 
@@ -42,6 +47,7 @@ class Run:
     reported: float  # seconds the child printed (since its own start)
     wall: float  # seconds from launch until the process exited
     peak_rss_mb: float
+    to_ready: float | None = None  # seconds until the "ready" line (oncall's ready runs)
 
 
 def oncall_command() -> list[str]:
@@ -57,31 +63,37 @@ def baseline_command() -> list[str]:
     return [sys.executable, str(HERE / "empty_window.py")]
 
 
-def measure(command: list[str], env: dict[str, str]) -> Run:
-    """Start ``command`` once; wait for its ``painted`` line and its exit."""
+def measure(command: list[str], env: dict[str, str], *, ready: bool = False) -> Run:
+    """Start ``command`` once; wait for its ``painted`` line (and ``ready``) and its exit."""
+    if ready:
+        env = {**env, "ONCALL_EXIT_AFTER_PAINT": "ready"}
     start = time.perf_counter()
     proc = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    to_paint = reported = None
+    to_paint = reported = to_ready = None
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.startswith("painted "):
             to_paint = time.perf_counter() - start
             reported = float(line.split()[1])
+            if not ready:
+                break
+        elif line.startswith("ready "):
+            to_ready = time.perf_counter() - start
             break
     proc.stdout.read()  # drain, so the child never blocks on a full pipe
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     errors = proc.stderr.read() if proc.stderr else ""
-    if to_paint is None or reported is None or proc.returncode != 0:
+    if to_paint is None or reported is None or proc.returncode != 0 or (ready and not to_ready):
         raise SystemExit(
             f"{' '.join(command)} did not report a paint (exit {proc.returncode}):\n{errors}"
         )
     # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return Run(to_paint, reported, wall, usage.ru_maxrss / scale)
+    return Run(to_paint, reported, wall, usage.ru_maxrss / scale, to_ready)
 
 
 def summary(name: str, runs: list[Run]) -> str:
@@ -153,9 +165,11 @@ def main(argv: list[str] | None = None) -> int:
 
         ours: list[Run] = []
         base: list[Run] = []
+        readies: list[Run] = []
         for _ in range(args.runs):
             base.append(measure(baseline_command(), env))
             ours.append(measure(oncall_command(), env))
+            readies.append(measure(oncall_command(), env, ready=True))
 
     print(
         f"{args.runs} alternating runs each, QT_QPA_PLATFORM=offscreen, "
@@ -163,6 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(summary("empty window", base))
     print(summary("oncall --demo", ours))
+    ready_times = [r.to_ready for r in readies if r.to_ready is not None]
+    print(
+        f"{'ready':<14} database open and ledger refreshed {statistics.median(ready_times):6.3f} s "
+        f"(min {min(ready_times):.3f}, max {max(ready_times):.3f})  "
+        f"peak RSS {statistics.median(r.peak_rss_mb for r in readies):6.1f} MB  (no target)"
+    )
     time_ratio = statistics.median(r.to_paint for r in ours) / statistics.median(
         r.to_paint for r in base
     )
