@@ -92,7 +92,7 @@ class SwapDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, e.id)
             self.people.addItem(item)
         rows = min(max(len(self._people), 3), 8)
-        self.people.setMinimumHeight(
+        self.people.setFixedHeight(
             self.people.sizeHintForRow(0) * rows + 2 * self.people.frameWidth()
             if self._people
             else self.fontMetrics().height() * 3
@@ -123,6 +123,16 @@ class SwapDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.summary)
         layout.addWidget(self.buttons)
+
+        # Wide enough for a name, handle and zone on one line; sizes follow the font (200%).
+        fm = self.fontMetrics()
+        line = f"{_fmt(shift, zone)} your time ({zone}), {_hours(shift)}"
+        self.setMinimumWidth(max(fm.horizontalAdvance(line), fm.horizontalAdvance("M") * 36) + 48)
+        self.people.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.people.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # Room for the two-line summary, so the dialog does not jump as people are picked.
+        self.summary.setMinimumHeight(fm.lineSpacing() * 2 + fm.leading())
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         self.search.textChanged.connect(self._filter)
         self.search.installEventFilter(self)
