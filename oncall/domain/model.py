@@ -255,3 +255,55 @@ class Band(Enum):
     BUSINESS = "business"
     OFF_HOURS = "off_hours"
     SLEEP = "sleep"
+
+
+class Severity(StrEnum):
+    """A page's severity, normalised from each source's words (reference/formats.md 4.4)."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+class Urgency(StrEnum):
+    """Whether a page is meant to interrupt (PagerDuty's high) or can wait (low)."""
+
+    HIGH = "high"
+    LOW = "low"
+
+
+class Channel(StrEnum):
+    """How a page reached the engineer; email does not count as an interruption by default."""
+
+    PHONE = "phone"
+    SMS = "sms"
+    PUSH = "push"
+    EMAIL = "email"
+    CHAT = "chat"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One notification delivered to one engineer (the row grain of paging history).
+
+    ``(source, source_id)`` identifies it across re-imports. ``triggered_at`` is aware;
+    ``acknowledged_at`` and ``resolved_at`` are aware or None. ``None`` severity, urgency or
+    channel means the source did not say (never guessed).
+    """
+
+    id: int
+    source: str
+    source_id: str
+    engineer_id: int
+    triggered_at: datetime
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+    incident_key: str = ""
+    severity: Severity | None = None
+    urgency: Urgency | None = None
+    channel: Channel | None = None
+    service: str = ""
+    title: str = ""
