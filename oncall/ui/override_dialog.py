@@ -178,8 +178,21 @@ class OverrideDialog(QDialog):
         for c in suggested:
             item = QListWidgetItem(f"{c.engineer.name} — {c.reason}")
             item.setData(Qt.ItemDataRole.UserRole, c.engineer.id)
-            item.setToolTip(f"{c.engineer.name} ({c.engineer.handle}, {c.engineer.zone})")
+            item.setToolTip(
+                f"{c.engineer.name} ({c.engineer.handle}, {c.engineer.zone}): {c.reason}"
+            )
             self.suggestion_list.addItem(item)
+        # Wide enough to read every reason on one line (elided only at extreme font sizes).
+        fm = self.suggestion_list.fontMetrics()
+        widest = max(
+            fm.horizontalAdvance(self.suggestion_list.item(i).text())
+            for i in range(self.suggestion_list.count())
+        )
+        self.setMinimumWidth(
+            min(widest + fm.horizontalAdvance("M") * 4, fm.horizontalAdvance("M") * 80)
+        )
+        self.suggestion_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.suggestion_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         shown = min(len(suggested), 5)
         self.suggestion_list.setFixedHeight(
             self.suggestion_list.sizeHintForRow(0) * shown + 2 * self.suggestion_list.frameWidth()
@@ -188,6 +201,7 @@ class OverrideDialog(QDialog):
         self.suggestion_list.currentItemChanged.connect(self._on_suggestion_picked)
         layout.addWidget(self.suggestion_note)
         layout.addWidget(self.suggestion_list)
+        layout.addSpacing(self.fontMetrics().height() // 2)
         return box
 
     def _on_suggestion_picked(self, item: QListWidgetItem | None, _previous: object) -> None:

@@ -282,7 +282,7 @@ class ScheduleView(QWidget):
         self.conflict_panel = QWidget(self)
         self.conflict_grid = QGridLayout(self.conflict_panel)
         self.conflict_grid.setContentsMargins(0, 0, 0, 0)
-        self.conflict_grid.setColumnStretch(0, 1)
+        self.conflict_grid.setColumnStretch(1, 1)  # the button first, so it stays beside its line
         self.conflicts = MutedLabel("", self.conflict_panel)
         self.conflicts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.conflict_grid.addWidget(self.conflicts, 0, 0, 1, 2)
@@ -549,14 +549,14 @@ class ScheduleView(QWidget):
             self.conflict_panel.hide()
             return
         for row, c in enumerate(conflicts[:MAX_CONFLICTS_LISTED], start=1):
-            line = MutedLabel(f"• {self._conflict_words(c)}", self.conflict_panel)
+            line = MutedLabel(self._conflict_words(c), self.conflict_panel)
             line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             button = QPushButton("Find cover…", self.conflict_panel)
             button.setToolTip("Suggest who is free then and add an override for them")
             button.setAccessibleName(f"Find cover: {self._conflict_words(c)}")
             button.clicked.connect(lambda _=False, c=c: self.find_cover(c))
-            self.conflict_grid.addWidget(line, row, 0)
-            self.conflict_grid.addWidget(button, row, 1)
+            self.conflict_grid.addWidget(button, row, 0)
+            self.conflict_grid.addWidget(line, row, 1)
             self._conflict_rows += [line, button]
             self.cover_buttons.append(button)
         more = len(conflicts) - MAX_CONFLICTS_LISTED
