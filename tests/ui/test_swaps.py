@@ -63,8 +63,8 @@ def centre(view: ScheduleView, shift: Shift) -> QPoint:
 
 def menu_action(view: ScheduleView, shift: Shift, text: str):
     menu = view.context_menu_at(centre(view, shift))
+    # Never shown (and so never closed and deleted): its actions stay valid to trigger.
     found = [a for a in menu.actions() if a.text() == text]
-    menu.close()
     return found[0] if found else None
 
 
