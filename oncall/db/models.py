@@ -265,3 +265,7 @@ class LedgerShiftRow(Base):
     roster_index: Mapped[int | None] = mapped_column(Integer)
     override_id: Mapped[int | None] = mapped_column(Integer)
     swap_id: Mapped[int | None] = mapped_column(Integer)
+
+
+# Other areas' tables register on Base (one line each; after Base, so no import cycle bites).
+from oncall.db import page_models as page_models  # noqa: E402
