@@ -22,6 +22,10 @@ def _order(shift: Shift) -> tuple:
     return (shift.start, _ROLE_ORDER[shift.role], shift.team_id, shift.engineer_id, shift.end)
 
 
+def _identity(shift: Shift) -> tuple:
+    return (shift.team_id, shift.role, shift.engineer_id, shift.source, shift.start)
+
+
 def ledger_window_start(existing: Sequence[Shift], now: datetime) -> datetime:
     """The instant from which materialise must re-resolve.
 
@@ -35,14 +39,25 @@ def ledger_window_start(existing: Sequence[Shift], now: datetime) -> datetime:
 def merge_ledger(existing: Sequence[Shift], fresh: Sequence[Shift], now: datetime) -> list[Shift]:
     """The new ledger: the frozen past of ``existing`` followed by the future of ``fresh``.
 
-    Every existing shift that ended at or before ``now`` is kept (marked ``frozen``); every
-    other existing shift is dropped. Fresh shifts are taken, each with its start moved to
+    Every existing shift that ended at or before ``now`` is kept (marked ``frozen``); a shift
+    in progress that the fresh plan changes keeps its part before ``now``; every other
+    existing shift is dropped. Fresh shifts are taken, each with its start moved to
     the end of any frozen shift of the same team and role it would overlap, so past and
     future never claim the same time (one left empty is dropped). A fresh shift that ends by
     ``now`` is the past of a shift that was in progress (an edit cut it short): it is kept,
     frozen, so the time someone was on call never vanishes. Sorted by start, role.
     """
     frozen = [s if s.frozen else replace(s, frozen=True) for s in existing if s.end <= now]
+    # A shift in progress has a past that already happened. Unless the fresh plan keeps the
+    # very same shift, that past stays with whoever held it, cut at now (a swap or override
+    # made mid-shift hands over the rest, never the hours already worked).
+    kept = {(f.team_id, f.role, f.engineer_id, f.source, f.start) for f in fresh}
+    frozen += [
+        replace(s, end=now, frozen=True)
+        for s in existing
+        if s.start < now < s.end
+        and (s.team_id, s.role, s.engineer_id, s.source, s.start) not in kept
+    ]
     # A fresh shift overlaps the frozen past of its slot exactly when it starts before the
     # latest frozen end there; moving its start to that end clears all of them.
     frozen_until: dict[tuple[int, Role], datetime] = {}

@@ -57,3 +57,23 @@ def test_window_starts_at_the_shift_in_progress_else_now():
     assert ledger_window_start(existing, utc(2024, 1, 7)) == utc(2024, 1, 7)
     # A shift starting exactly now is in progress; one ending now is history.
     assert ledger_window_start(existing, utc(2024, 1, 3)) == utc(2024, 1, 2)
+
+
+def test_a_shift_handed_over_mid_way_keeps_the_hours_already_worked():
+    # Ada's shift runs 1-8 Jan; on 4 Jan a swap gives the whole shift to Bao (2).
+    existing = [shift(1, 1, 8)]
+    swapped = Provenance(SourceKind.SWAP, rotation_id=7, swap_id=3)
+    fresh = [shift(2, 1, 8, source=swapped)]
+    merged = merge_ledger(existing, fresh, utc(2024, 1, 4))
+    assert [(s.engineer_id, s.start, s.end, s.frozen) for s in merged] == [
+        (1, utc(2024, 1, 1), utc(2024, 1, 4), True),
+        (2, utc(2024, 1, 4), utc(2024, 1, 8), False),
+    ]
+
+
+def test_a_shift_in_progress_that_does_not_change_stays_whole():
+    existing = [shift(1, 1, 8)]
+    merged = merge_ledger(existing, [shift(1, 1, 8)], utc(2024, 1, 4))
+    assert [(s.engineer_id, s.start, s.end, s.frozen) for s in merged] == [
+        (1, utc(2024, 1, 1), utc(2024, 1, 8), False)
+    ]
