@@ -1,0 +1,248 @@
+"""Parts of an engineer's local day (business, off-hours, sleep) and the settings of load metrics.
+
+Definitions follow ``shared/reference/burnout.md`` section 9.3 (D1): a local time is ``sleep``
+inside the sleep window, otherwise ``off`` on a weekend or public holiday or in the evening,
+otherwise ``business``. Every boundary is half-open, at whole minutes, in the engineer's zone,
+computed from aware instants so a 23 h or 25 h local day still adds up to its real length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+
+from oncall.domain.model import Band, Channel, Role
+from oncall.domain.zones import localize_utc, zone_info
+
+_DAY = timedelta(days=1)
+_HOUR = timedelta(hours=1)
+_MIDNIGHT = time()
+
+
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSettings:
+    """Every threshold of the load metrics, with defaults from ``reference/burnout.md``.
+
+    - Bands (9.3 D1, after PagerDuty's P1/P3): sleep 22:00-08:00, business 08:00-18:00 on
+      weekdays, off-hours the rest (18:00-22:00, weekends, public holidays outside sleep).
+      Precedence is sleep > off > business.
+    - Interruptions (D2/D3, P2): pages within 60 s of the first of a group merge (anchored);
+      email and low-urgency pages do not interrupt unless switched on here.
+    - Engagement (D4): 15 min assumed when a page was never resolved (our heuristic).
+    - Nights (D6-D8): 30 min of engagement inside the window interrupts a night; wake episodes
+      closer than 30 min are one; 30 min to fall asleep again; at least 5 h continuous rest
+      (L4, section 7) or the night is a rest-deficit night.
+    - On-call hours (D9): primary and secondary count, shadow does not by default; a day with
+      at least 12 h on call is a day on call.
+
+    The sleep window must be at least 7 h and cover 00:00-05:00 (L1 Art. 2, section 7 and 9.7).
+    """
+
+    sleep_start: time = time(22, 0)
+    sleep_end: time = time(8, 0)
+    business_start: time = time(8, 0)
+    business_end: time = time(18, 0)
+    weekend_days: frozenset[int] = frozenset({5, 6})  # Monday is 0
+    merge_window: timedelta = timedelta(seconds=60)
+    exclude_channels: frozenset[Channel] = frozenset({Channel.EMAIL})
+    exclude_low_urgency: bool = True
+    assumed_engagement: timedelta = timedelta(minutes=15)
+    night_overlap: timedelta = timedelta(minutes=30)
+    rewake_gap: timedelta = timedelta(minutes=30)
+    resettle: timedelta = timedelta(minutes=30)
+    min_continuous_rest: timedelta = timedelta(hours=5)
+    count_shadow: bool = False
+    oncall_day_min: timedelta = timedelta(hours=12)
+    # Derived for speed; not arguments.
+    _sleep: tuple[int, int] = field(init=False, repr=False, compare=False)
+    _business: tuple[int, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("sleep_start", "sleep_end", "business_start", "business_end"):
+            t = getattr(self, name)
+            if t.second or t.microsecond or t.tzinfo is not None:
+                raise ValueError(f"{name} must be a plain local time in whole minutes, not {t}.")
+        ss, se = _minutes(self.sleep_start), _minutes(self.sleep_end)
+        length = (se - ss) % (24 * 60) or 24 * 60
+        covers_early_morning = (se >= 5 * 60) and (ss > se or ss == 0)
+        if not covers_early_morning or length < 7 * 60:
+            raise ValueError(
+                f"The sleep window {self.sleep_start:%H:%M}-{self.sleep_end:%H:%M} must last at "
+                "least 7 hours and include 00:00-05:00 (night time as the EU Working Time "
+                "Directive defines it)."
+            )
+        bs, be = _minutes(self.business_start), _minutes(self.business_end)
+        if bs >= be:
+            raise ValueError(
+                f"Business hours {self.business_start:%H:%M}-{self.business_end:%H:%M} must start "
+                "before they end on the same day."
+            )
+        for name in ("merge_window", "assumed_engagement", "night_overlap", "rewake_gap",
+                     "resettle", "min_continuous_rest", "oncall_day_min"):  # fmt: skip
+            if getattr(self, name) < timedelta():
+                raise ValueError(f"{name} cannot be negative.")
+        object.__setattr__(self, "_sleep", (ss, se))
+        object.__setattr__(self, "_business", (bs, be))
+
+    @property
+    def oncall_roles(self) -> frozenset[Role]:
+        """The roles whose shifts count as on-call time."""
+        if self.count_shadow:
+            return frozenset(Role)
+        return frozenset({Role.PRIMARY, Role.SECONDARY})
+
+    def in_sleep(self, minute_of_day: int) -> bool:
+        """Whether a local minute of the day (0-1439) is inside the sleep window."""
+        ss, se = self._sleep
+        if ss > se:
+            return minute_of_day >= ss or minute_of_day < se
+        return ss <= minute_of_day < se
+
+    @property
+    def sleep_wraps(self) -> bool:
+        """Whether the sleep window ends on the day after it starts (22:00-08:00 does)."""
+        return self._sleep[0] > self._sleep[1]
+
+    def band_of(self, local: datetime, holidays: Collection[date] = ()) -> Band:
+        """The band of a local wall time (naive or aware, read as it stands)."""
+        m = local.hour * 60 + local.minute
+        ss, se = self._sleep
+        if (m >= ss or m < se) if ss > se else (ss <= m < se):
+            return Band.SLEEP
+        if local.weekday() in self.weekend_days or (holidays and local.date() in holidays):
+            return Band.OFF_HOURS
+        bs, be = self._business
+        return Band.BUSINESS if bs <= m < be else Band.OFF_HOURS
+
+
+DEFAULT_SETTINGS = LoadSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class BandHours:
+    """Hours in each band. ``weekend`` and ``holiday`` mark the hours (of any band) that fall on
+    a local weekend day or public holiday: they overlap the three bands, never add to them."""
+
+    business: float = 0.0
+    off_hours: float = 0.0
+    sleep: float = 0.0
+    weekend: float = 0.0
+    holiday: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """All hours: business + off-hours + sleep."""
+        return self.business + self.off_hours + self.sleep
+
+    @property
+    def out_of_hours(self) -> float:
+        """Off-hours and sleep together."""
+        return self.off_hours + self.sleep
+
+    def of(self, band: Band) -> float:
+        """The hours of one band."""
+        return {Band.BUSINESS: self.business, Band.OFF_HOURS: self.off_hours,
+                Band.SLEEP: self.sleep}[band]  # fmt: skip
+
+    def __add__(self, other: BandHours) -> BandHours:
+        return BandHours(
+            self.business + other.business,
+            self.off_hours + other.off_hours,
+            self.sleep + other.sleep,
+            self.weekend + other.weekend,
+            self.holiday + other.holiday,
+        )
+
+
+def band_at(
+    instant: datetime,
+    zone: str,
+    settings: LoadSettings = DEFAULT_SETTINGS,
+    holidays: Collection[date] = (),
+) -> Band:
+    """The band an aware instant falls in, in ``zone``'s wall time (D1)."""
+    return settings.band_of(instant.astimezone(zone_info(zone)), holidays)
+
+
+def _day_cuts(day: date, zone: str, settings: LoadSettings) -> list[tuple[datetime, int]]:
+    """The UTC instants where the band may change on local ``day`` (midnight first, next midnight
+    last), each with the local minute it starts at. Times in a DST gap move forward (zones.py)."""
+    ss, se = settings._sleep
+    bs, be = settings._business
+    minutes = sorted({0, ss, se, bs, be})
+    cuts = [(localize_utc(datetime.combine(day, time(m // 60, m % 60)), zone), m) for m in minutes]
+    cuts.append((localize_utc(datetime.combine(day + _DAY, _MIDNIGHT), zone), 24 * 60))
+    # A DST change can make two readings land on one instant; never let time run backwards.
+    for i in range(1, len(cuts)):
+        if cuts[i][0] < cuts[i - 1][0]:
+            cuts[i] = (cuts[i - 1][0], cuts[i][1])
+    return cuts
+
+
+def walk_bands(
+    start: datetime,
+    end: datetime,
+    zone: str,
+    settings: LoadSettings = DEFAULT_SETTINGS,
+    holidays: Collection[date] = (),
+):
+    """Yield ``(local_date, band, seg_start, seg_end)`` for the pieces of ``[start, end)`` in
+    ``zone``, in time order; the pieces tile the interval exactly."""
+    if end <= start:
+        return
+    tz = zone_info(zone)
+    day = start.astimezone(tz).date() - _DAY  # a fall-back can start a day "early"
+    last = end.astimezone(tz).date()
+    weekend = settings.weekend_days
+    ss, se = settings._sleep
+    bs, be = settings._business
+    while day <= last:
+        cuts = _day_cuts(day, zone, settings)
+        if cuts[-1][0] > start and cuts[0][0] < end:
+            off_day = day.weekday() in weekend or (bool(holidays) and day in holidays)
+            for (a, m), (b, _) in pairwise(cuts):
+                lo = a if a > start else start
+                hi = b if b < end else end
+                if hi <= lo:
+                    continue
+                if (m >= ss or m < se) if ss > se else (ss <= m < se):
+                    band = Band.SLEEP
+                elif off_day or not (bs <= m < be):
+                    band = Band.OFF_HOURS
+                else:
+                    band = Band.BUSINESS
+                yield day, band, lo, hi
+        day += _DAY
+
+
+def split_by_band(
+    start: datetime,
+    end: datetime,
+    zone: str,
+    settings: LoadSettings = DEFAULT_SETTINGS,
+    holidays: Collection[date] = (),
+) -> BandHours:
+    """Hours of ``[start, end)`` in each band of ``zone``'s local day, weekend and holiday hours
+    marked. The three bands always add up to the real elapsed time (23 h and 25 h days too)."""
+    totals = {Band.BUSINESS: timedelta(), Band.OFF_HOURS: timedelta(), Band.SLEEP: timedelta()}
+    weekend = holiday = timedelta()
+    for day, band, lo, hi in walk_bands(start, end, zone, settings, holidays):
+        length = hi - lo
+        totals[band] += length
+        if day.weekday() in settings.weekend_days:
+            weekend += length
+        if holidays and day in holidays:
+            holiday += length
+    return BandHours(
+        totals[Band.BUSINESS] / _HOUR,
+        totals[Band.OFF_HOURS] / _HOUR,
+        totals[Band.SLEEP] / _HOUR,
+        weekend / _HOUR,
+        holiday / _HOUR,
+    )

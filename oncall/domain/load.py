@@ -1,0 +1,659 @@
+"""On-call load per engineer and period: hours by band, interruptions, nights, engaged time.
+
+Plain functions over frozen values; definitions D1-D9 of ``shared/reference/burnout.md``
+section 9.3, windows of 9.4. Nothing here reads the clock or the machine's zone: ``now`` and
+zones are arguments. Every number comes with the list behind it, for drill-down.
+
+Typical use (the Load screen, ``oncall report load``)::
+
+    start, end = period("28d", now, team.zone)
+    rows = team_load(engineers, shifts, pages, leave, holidays_by_engineer, start, end)
+    rows[0].oncall.sleep, rows[0].night_page_count, rows[0].interrupted_nights
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from oncall.domain.bands import (
+    DEFAULT_SETTINGS,
+    BandHours,
+    LoadSettings,
+    band_at,
+    split_by_band,
+    walk_bands,
+)
+from oncall.domain.intervals import Span, union
+from oncall.domain.model import Band, Engineer, Leave, Page, Shift, Urgency
+from oncall.domain.zones import localize_utc, wall, zone_info
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "Band",
+    "BandHours",
+    "EngineerLoad",
+    "Interruption",
+    "LoadSettings",
+    "Night",
+    "band_at",
+    "date_range",
+    "days_on_call",
+    "engaged_hours",
+    "engagement_end",
+    "engagements",
+    "engineer_load",
+    "hour_of_week_heatmap",
+    "interrupting",
+    "interruptions",
+    "night_key",
+    "night_window",
+    "nights",
+    "oncall_spans",
+    "period",
+    "split_by_band",
+    "subtract",
+    "team_load",
+]
+
+_DAY = timedelta(days=1)
+_HOUR = timedelta(hours=1)
+_ZERO = timedelta()
+# Pages this long before a period still shape it: a merge group or an engagement that started
+# the evening before reaches into the period's first night.
+_LOOKBACK = timedelta(days=1)
+PERIODS = {"7d": 7, "28d": 28, "90d": 90}
+
+
+# --- interruptions and engagement (D2-D4) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Interruption:
+    """Pages that disturbed one engineer once (D3), with the engagement they caused (D4).
+
+    ``start`` is the first page's trigger time; ``end`` is when the engagement ended (the
+    latest of its pages' resolved time, or acknowledgement/trigger + the assumed engagement).
+    """
+
+    engineer_id: int
+    start: datetime
+    end: datetime
+    pages: tuple[Page, ...]
+
+    @property
+    def incident_keys(self) -> tuple[str, ...]:
+        """The distinct incidents paged in this interruption, in order of first page."""
+        return tuple(dict.fromkeys(p.incident_key for p in self.pages if p.incident_key))
+
+
+def interrupting(page: Page, settings: LoadSettings = DEFAULT_SETTINGS) -> bool:
+    """Whether a page can interrupt (D2): not on an excluded channel (email by default) and not
+    low urgency (unless switched on). Unknown channel or urgency interrupts."""
+    if page.channel is not None and page.channel in settings.exclude_channels:
+        return False
+    return not (settings.exclude_low_urgency and page.urgency is Urgency.LOW)
+
+
+def engagement_end(page: Page, settings: LoadSettings = DEFAULT_SETTINGS) -> datetime:
+    """When work on one page ended (D4): resolved, else acknowledged or triggered + 15 min;
+    never before the page itself."""
+    if page.resolved_at is not None:
+        end = page.resolved_at
+    elif page.acknowledged_at is not None:
+        end = page.acknowledged_at + settings.assumed_engagement
+    else:
+        end = page.triggered_at + settings.assumed_engagement
+    return end if end > page.triggered_at else page.triggered_at
+
+
+def _engineer_interruptions(pages: Sequence[Page], settings: LoadSettings) -> list[Interruption]:
+    """D3 for one engineer's pages, sorted by trigger time."""
+    window = settings.merge_window
+    groups: list[list] = []  # [start, end, pages]
+    open_incidents: dict[str, list] = {}  # incident key -> the group that engaged it
+    current: list | None = None
+    excluded = settings.exclude_channels
+    exclude_low = settings.exclude_low_urgency
+    low = Urgency.LOW
+    assumed = settings.assumed_engagement
+    for page in pages:
+        if (page.channel is not None and page.channel in excluded) or (
+            exclude_low and page.urgency is low
+        ):
+            continue
+        t = page.triggered_at
+        # Inline engagement_end: this loop runs once per page of the whole history.
+        if page.resolved_at is not None:
+            end = page.resolved_at
+        elif page.acknowledged_at is not None:
+            end = page.acknowledged_at + assumed
+        else:
+            end = t + assumed
+        if end < t:
+            end = t
+        key = page.incident_key
+        group = open_incidents.get(key) if key else None
+        if group is not None and not (group[0] <= t < group[1]):
+            group = None  # that incident's engagement is over: this is a new disturbance
+        if group is None and current is not None and t - current[0] < window:
+            group = current
+        if group is None:
+            group = [t, end, [page]]
+            groups.append(group)
+            current = group
+        else:
+            group[2].append(page)
+            if end > group[1]:
+                group[1] = end
+        if key:
+            open_incidents[key] = group
+    engineer = pages[0].engineer_id if pages else 0
+    return [Interruption(engineer, s, e, tuple(p)) for s, e, p in groups]
+
+
+def _by_engineer(pages: Iterable[Page]) -> dict[int, list[Page]]:
+    grouped: dict[int, list[Page]] = defaultdict(list)
+    for page in pages:
+        grouped[page.engineer_id].append(page)
+    for group in grouped.values():
+        group.sort(key=_trigger)
+    return grouped
+
+
+def _trigger(page: Page) -> datetime:
+    return page.triggered_at
+
+
+def interruptions(
+    pages: Iterable[Page], settings: LoadSettings = DEFAULT_SETTINGS
+) -> list[Interruption]:
+    """Interruptions of every engineer in ``pages`` (D2/D3), ordered by start.
+
+    Interrupting pages to one engineer merge when they arrive within ``merge_window`` (60 s) of
+    the first page of the group (anchored, not chained: 0 s, 50 s and 100 s make two), or
+    when they re-page an incident the engineer is still engaged in (from its first page to
+    them until its engagement ends, D4).
+    """
+    found: list[Interruption] = []
+    for group in _by_engineer(pages).values():
+        found.extend(_engineer_interruptions(group, settings))
+    found.sort(key=lambda i: (i.start, i.engineer_id))
+    return found
+
+
+def engagements(found: Iterable[Interruption]) -> dict[int, list[Span]]:
+    """Per engineer, the union of their interruptions' engagement intervals (D4), so two
+    overlapping incidents count once."""
+    spans: dict[int, list[Span]] = defaultdict(list)
+    for i in found:
+        if i.end > i.start:
+            spans[i.engineer_id].append((i.start, i.end))
+    return {engineer: union(s) for engineer, s in spans.items()}
+
+
+def engaged_hours(found: Iterable[Interruption]) -> dict[int, float]:
+    """Per engineer, hours engaged: the length of the union of engagement intervals."""
+    return {
+        engineer: sum((b - a for a, b in spans), _ZERO) / _HOUR
+        for engineer, spans in engagements(found).items()
+    }
+
+
+# --- nights (D5-D8) -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Night:
+    """One local sleep window of one engineer that was disturbed, keyed by the local date it
+    starts on (D5: a page at Tue 03:10 belongs to night "Mon").
+
+    ``engaged`` is the engagement time inside the window (clipped, merged); ``wake_episodes``
+    counts engagements closer than the rewake gap as one (D7); ``longest_rest`` is the longest
+    stretch of the window left after each engagement plus the resettle time (D8).
+    """
+
+    key: date
+    start: datetime
+    end: datetime
+    interruptions: tuple[Interruption, ...]
+    engaged: tuple[Span, ...]
+    wake_episodes: int
+    longest_rest: timedelta
+    interrupted: bool
+    rest_deficit: bool
+
+    @property
+    def pages(self) -> tuple[Page, ...]:
+        """The pages of the interruptions that started in this night."""
+        return tuple(p for i in self.interruptions for p in i.pages)
+
+    @property
+    def fragmented(self) -> bool:
+        """Woken at least twice (D7)."""
+        return self.wake_episodes >= 2
+
+    @property
+    def engaged_time(self) -> timedelta:
+        """How long the engineer was engaged inside the window."""
+        return sum((b - a for a, b in self.engaged), _ZERO)
+
+
+def night_key(
+    instant: datetime, zone: str, settings: LoadSettings = DEFAULT_SETTINGS
+) -> date | None:
+    """The key of the night whose sleep window holds ``instant`` in ``zone`` (None outside)."""
+    local = instant.astimezone(zone_info(zone))
+    return _local_night_key(local, settings)
+
+
+def _local_night_key(local: datetime, settings: LoadSettings) -> date | None:
+    m = local.hour * 60 + local.minute
+    if not settings.in_sleep(m):
+        return None
+    if settings.sleep_wraps and m < settings._sleep[1]:
+        return local.date() - _DAY
+    return local.date()
+
+
+def night_window(key: date, zone: str, settings: LoadSettings = DEFAULT_SETTINGS) -> Span:
+    """The aware ``[start, end)`` of night ``key``'s sleep window in ``zone``."""
+    end_day = key + _DAY if settings.sleep_wraps else key
+    return (
+        localize_utc(datetime.combine(key, settings.sleep_start), zone),
+        localize_utc(datetime.combine(end_day, settings.sleep_end), zone),
+    )
+
+
+def _wake_episodes(spans: list[Span], gap: timedelta) -> int:
+    episodes = 0
+    last_end: datetime | None = None
+    for a, b in spans:
+        if last_end is None or a - last_end >= gap:
+            episodes += 1
+        last_end = b if last_end is None or b > last_end else last_end
+    return episodes
+
+
+def _longest_rest(
+    spans: list[Span], start: datetime, end: datetime, resettle: timedelta
+) -> timedelta:
+    blocked = union((a, min(b + resettle, end)) for a, b in spans)
+    longest = _ZERO
+    cursor = start
+    for a, b in blocked:
+        if a - cursor > longest:
+            longest = a - cursor
+        cursor = max(cursor, b)
+    return max(longest, end - cursor)
+
+
+def nights(
+    found: Sequence[Interruption],
+    zone: str,
+    settings: LoadSettings = DEFAULT_SETTINGS,
+) -> list[Night]:
+    """The disturbed nights of one engineer (D5-D8), by key: every night with an interruption in
+    its sleep window or engagement reaching into it. ``interrupted`` per D6 (an interruption
+    inside, or one engagement overlapping it by ``night_overlap``); ``rest_deficit`` per D8."""
+    tz = zone_info(zone)
+    in_window: dict[date, list[Interruption]] = defaultdict(list)
+    for i in found:
+        key = _local_night_key(i.start.astimezone(tz), settings)
+        if key is not None:
+            in_window[key].append(i)
+    windows: dict[date, Span] = {}
+    touching: dict[date, list[Span]] = defaultdict(list)
+    for a, b in union((i.start, i.end) for i in found if i.end > i.start):
+        first = a.astimezone(tz).date() - _DAY
+        last = b.astimezone(tz).date()
+        key = first
+        while key <= last:
+            window = windows.get(key)
+            if window is None:
+                window = windows[key] = night_window(key, zone, settings)
+            lo, hi = max(a, window[0]), min(b, window[1])
+            if hi > lo:
+                touching[key].append((lo, hi))
+            key += _DAY
+    result = []
+    for key in sorted(in_window.keys() | touching.keys()):
+        start, end = windows.get(key) or night_window(key, zone, settings)
+        spans = sorted(touching.get(key, ()))
+        inside = tuple(in_window.get(key, ()))
+        interrupted = bool(inside) or any(b - a >= settings.night_overlap for a, b in spans)
+        rest = _longest_rest(spans, start, end, settings.resettle)
+        result.append(
+            Night(
+                key=key,
+                start=start,
+                end=end,
+                interruptions=inside,
+                engaged=tuple(spans),
+                wake_episodes=_wake_episodes(spans, settings.rewake_gap),
+                longest_rest=rest,
+                interrupted=interrupted,
+                rest_deficit=rest < settings.min_continuous_rest,
+            )
+        )
+    return result
+
+
+# --- on-call hours (D9) ---------------------------------------------------------------------
+
+
+def subtract(spans: Sequence[Span], holes: Sequence[Span]) -> list[Span]:
+    """``spans`` minus ``holes`` (both sorted unions of half-open intervals)."""
+    if not holes:
+        return list(spans)
+    out: list[Span] = []
+    starts = [h[0] for h in holes]
+    for a, b in spans:
+        i = max(bisect_left(starts, a) - 1, 0)
+        cursor = a
+        while i < len(holes) and holes[i][0] < b:
+            ha, hb = holes[i]
+            if hb > cursor:
+                if ha > cursor:
+                    out.append((cursor, ha))
+                cursor = max(cursor, hb)
+            i += 1
+        if cursor < b:
+            out.append((cursor, b))
+    return out
+
+
+def oncall_spans(
+    shifts: Iterable[Shift],
+    leave: Iterable[Leave],
+    start: datetime,
+    end: datetime,
+    settings: LoadSettings = DEFAULT_SETTINGS,
+) -> list[Span]:
+    """The on-call time of the given shifts inside ``[start, end)`` (D9): the union of the
+    counted roles' shifts minus leave. Pass one engineer's shifts and leave."""
+    roles = settings.oncall_roles
+    spans = union(
+        (max(s.start, start), min(s.end, end))
+        for s in shifts
+        if s.role in roles and s.end > start and s.start < end
+    )
+    spans = [(a, b) for a, b in spans if b > a]
+    holes = union((lv.start, lv.end) for lv in leave if lv.end > start and lv.start < end)
+    return subtract(spans, holes)
+
+
+def days_on_call(
+    spans: Iterable[Span],
+    zone: str,
+    settings: LoadSettings = DEFAULT_SETTINGS,
+) -> list[date]:
+    """Local calendar days with at least ``oncall_day_min`` (12 h) of on-call time (D9)."""
+    per_day: dict[date, timedelta] = defaultdict(timedelta)
+    for a, b in spans:
+        for day, _band, lo, hi in walk_bands(a, b, zone, settings):
+            per_day[day] += hi - lo
+    return sorted(d for d, t in per_day.items() if t >= settings.oncall_day_min)
+
+
+# --- per engineer and period ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EngineerLoad:
+    """One engineer's load over ``[start, end)``, counted in their local time, with the lists
+    behind every number (for drill-down).
+
+    - ``oncall``: on-call hours by band (D9); ``days_on_call`` the local days with >= 12 h.
+    - ``pages``: every page triggered in the period (interrupting or not).
+    - ``interruptions`` starting in the period, and the same split by the band they started in.
+    - ``nights``: disturbed nights whose sleep window starts in the period (D5-D8).
+    - ``engaged``: engaged time (union of engagement intervals, D4) in the period, by band.
+    - ``shifts``: the counted shifts (roles primary and secondary by default) meeting the period.
+    """
+
+    engineer: Engineer
+    start: datetime
+    end: datetime
+    oncall: BandHours
+    days_on_call: tuple[date, ...]
+    pages: tuple[Page, ...]
+    interruptions: tuple[Interruption, ...]
+    interruptions_by_band: Mapping[Band, tuple[Interruption, ...]]
+    nights: tuple[Night, ...]
+    engaged: BandHours
+    engaged_spans: tuple[Span, ...]
+    shifts: tuple[Shift, ...]
+    oncall_spans: tuple[Span, ...]
+
+    @property
+    def oncall_hours(self) -> float:
+        """All on-call hours (D9)."""
+        return self.oncall.total
+
+    @property
+    def engaged_hours(self) -> float:
+        """All engaged hours (D4, union)."""
+        return self.engaged.total
+
+    @property
+    def page_count(self) -> int:
+        """Pages triggered in the period."""
+        return len(self.pages)
+
+    @property
+    def interruption_count(self) -> int:
+        """Interruptions starting in the period (D3)."""
+        return len(self.interruptions)
+
+    @property
+    def night_pages(self) -> tuple[Interruption, ...]:
+        """Interruptions that started in the sleep band."""
+        return self.interruptions_by_band[Band.SLEEP]
+
+    @property
+    def night_page_count(self) -> int:
+        """How many interruptions started in the sleep band."""
+        return len(self.night_pages)
+
+    @property
+    def out_of_hours_interruptions(self) -> tuple[Interruption, ...]:
+        """Interruptions in the off-hours and sleep bands (rule C1)."""
+        by_band = self.interruptions_by_band
+        return tuple(sorted(by_band[Band.OFF_HOURS] + by_band[Band.SLEEP], key=_start))
+
+    @property
+    def interrupted_nights(self) -> tuple[Night, ...]:
+        """Nights interrupted per D6."""
+        return tuple(n for n in self.nights if n.interrupted)
+
+    @property
+    def rest_deficit_nights(self) -> tuple[Night, ...]:
+        """Nights whose longest undisturbed block was under 5 h (D8)."""
+        return tuple(n for n in self.nights if n.rest_deficit)
+
+    @property
+    def fragmented_nights(self) -> tuple[Night, ...]:
+        """Nights woken at least twice (D7)."""
+        return tuple(n for n in self.nights if n.fragmented)
+
+
+def _start(i: Interruption) -> datetime:
+    return i.start
+
+
+def _load(
+    engineer: Engineer,
+    shifts: Sequence[Shift],
+    pages: Sequence[Page],
+    leave: Sequence[Leave],
+    holidays: Collection[date],
+    start: datetime,
+    end: datetime,
+    settings: LoadSettings,
+) -> EngineerLoad:
+    """The load of one engineer from their own shifts, pages (sorted by trigger) and leave."""
+    zone = engineer.zone or "UTC"
+    tz = zone_info(zone)
+    triggers = [p.triggered_at for p in pages]
+    lo = bisect_left(triggers, start - _LOOKBACK)
+    first = bisect_left(triggers, start, lo)
+    last = bisect_left(triggers, end, first)
+    found = _engineer_interruptions(pages[lo:last], settings)
+    in_period = tuple(i for i in found if i.start >= start)
+    by_band: dict[Band, list[Interruption]] = {b: [] for b in Band}
+    for i in in_period:
+        by_band[settings.band_of(i.start.astimezone(tz), holidays)].append(i)
+    night_list = tuple(n for n in nights(found, zone, settings) if start <= n.start < end)
+    engaged_spans = [
+        (max(a, start), min(b, end))
+        for a, b in union((i.start, i.end) for i in found if i.end > i.start)
+        if b > start and a < end
+    ]
+    engaged = BandHours()
+    for a, b in engaged_spans:
+        engaged += split_by_band(a, b, zone, settings, holidays)
+    roles = settings.oncall_roles
+    counted = tuple(
+        sorted(
+            (s for s in shifts if s.role in roles and s.end > start and s.start < end),
+            key=lambda s: (s.start, s.end),
+        )
+    )
+    spans = oncall_spans(counted, leave, start, end, settings)
+    oncall = BandHours()
+    for a, b in spans:
+        oncall += split_by_band(a, b, zone, settings, holidays)
+    return EngineerLoad(
+        engineer=engineer,
+        start=start,
+        end=end,
+        oncall=oncall,
+        days_on_call=tuple(days_on_call(spans, zone, settings)),
+        pages=tuple(pages[first:last]),
+        interruptions=in_period,
+        interruptions_by_band={b: tuple(v) for b, v in by_band.items()},
+        nights=night_list,
+        engaged=engaged,
+        engaged_spans=tuple(engaged_spans),
+        shifts=counted,
+        oncall_spans=tuple(spans),
+    )
+
+
+def engineer_load(
+    engineer: Engineer,
+    shifts: Iterable[Shift],
+    pages: Iterable[Page],
+    leave: Iterable[Leave],
+    holidays: Collection[date],
+    start: datetime,
+    end: datetime,
+    settings: LoadSettings = DEFAULT_SETTINGS,
+) -> EngineerLoad:
+    """One engineer's load over ``[start, end)``. Shifts, pages and leave of other engineers
+    are ignored; ``holidays`` are this engineer's public holidays (local dates)."""
+    me = engineer.id
+    mine = sorted((p for p in pages if p.engineer_id == me), key=_trigger)
+    return _load(
+        engineer,
+        [s for s in shifts if s.engineer_id == me],
+        mine,
+        [lv for lv in leave if lv.engineer_id == me],
+        holidays,
+        start,
+        end,
+        settings,
+    )
+
+
+def team_load(
+    engineers: Iterable[Engineer],
+    shifts: Iterable[Shift],
+    pages: Iterable[Page],
+    leave: Iterable[Leave],
+    holidays_by_engineer: Mapping[int, Collection[date]] | None,
+    start: datetime,
+    end: datetime,
+    settings: LoadSettings = DEFAULT_SETTINGS,
+) -> list[EngineerLoad]:
+    """The load of each engineer over ``[start, end)``, in the order given. Inputs are grouped
+    by engineer once, so this is the call for many people at a time."""
+    holidays_by_engineer = holidays_by_engineer or {}
+    by_shift: dict[int, list[Shift]] = defaultdict(list)
+    for s in shifts:
+        if s.end > start and s.start < end:
+            by_shift[s.engineer_id].append(s)
+    by_leave: dict[int, list[Leave]] = defaultdict(list)
+    for lv in leave:
+        if lv.end > start and lv.start < end:
+            by_leave[lv.engineer_id].append(lv)
+    lo = start - _LOOKBACK
+    by_page: dict[int, list[Page]] = defaultdict(list)
+    for p in pages:
+        if lo <= p.triggered_at < end:
+            by_page[p.engineer_id].append(p)
+    for group in by_page.values():
+        group.sort(key=_trigger)
+    return [
+        _load(
+            e,
+            by_shift.get(e.id, []),
+            by_page.get(e.id, []),
+            by_leave.get(e.id, []),
+            holidays_by_engineer.get(e.id, frozenset()),
+            start,
+            end,
+            settings,
+        )
+        for e in engineers
+    ]
+
+
+# --- periods and the heatmap ----------------------------------------------------------------
+
+
+def period(kind: str, now: datetime, zone: str) -> Span:
+    """``[start, now)`` for "7d", "28d" or "90d" (burnout.md 9.4): the same local clock time
+    that many days ago in ``zone`` (so a DST change inside does not shift it by an hour).
+    "baseline" is 9.4's baseline, ``[now - 90 d, now - 28 d)``."""
+    if kind == "baseline":
+        return period("90d", now, zone)[0], period("28d", now, zone)[0]
+    if kind not in PERIODS:
+        raise ValueError(f"Unknown period {kind!r}: use one of 7d, 28d, 90d or baseline.")
+    local = wall(now, zone)
+    return localize_utc(local - timedelta(days=PERIODS[kind]), zone), now
+
+
+def date_range(first: date, last: date, zone: str) -> Span:
+    """Local days ``first`` to ``last`` inclusive in ``zone``, as an aware ``[start, end)``."""
+    if last < first:
+        raise ValueError(f"The range ends ({last}) before it starts ({first}).")
+    return (
+        localize_utc(datetime.combine(first, time()), zone),
+        localize_utc(datetime.combine(last + _DAY, time()), zone),
+    )
+
+
+def hour_of_week_heatmap(
+    pages: Iterable[Page],
+    engineers_by_id: Mapping[int, Engineer],
+    settings: LoadSettings = DEFAULT_SETTINGS,
+    *,
+    interrupting_only: bool = False,
+) -> list[list[int]]:
+    """Pages per local hour of the week: 7 rows (Monday first) of 24 hours, each page read in
+    its engineer's zone (UTC for an unknown engineer). With ``interrupting_only`` only pages
+    that can interrupt (D2, per ``settings``) count."""
+    grid = [[0] * 24 for _ in range(7)]
+    zones = {eid: zone_info(e.zone or "UTC") for eid, e in engineers_by_id.items()}
+    utc = zone_info("UTC")
+    for page in pages:
+        if interrupting_only and not interrupting(page, settings):
+            continue
+        local = page.triggered_at.astimezone(zones.get(page.engineer_id, utc))
+        grid[local.weekday()][local.hour] += 1
+    return grid
