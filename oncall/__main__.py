@@ -128,11 +128,11 @@ def run_window(args: argparse.Namespace) -> int:
     the database is opened first, as correctness asks.
     """
     from oncall.app import prepare_context
-    from oncall.logs import log_file, setup_logging
+    from oncall.logs import log_file, setup_logging, start_rotation
 
     ctx = prepare_context(args.data_dir, demo=args.demo)
     paths = ctx.paths
-    setup_logging(paths.logs, debug=args.debug)
+    setup_logging(paths.logs, debug=args.debug, rotate=False)  # rotating after the paint
     crash_stream, previous_crash = _start_faulthandler(paths.logs)
     log.info("oncall %s starting (data in %s)", oncall.__version__, paths.data)
 
@@ -180,6 +180,7 @@ def run_window(args: argparse.Namespace) -> int:
             log.debug("first paint; sqlalchemy imported: %s", "sqlalchemy" in sys.modules)
             if exit_mode in ("1", "ready"):
                 print(f"painted {seconds_since_process_start():.4f}", flush=True)  # noqa: T201
+            start_rotation()
             if exit_mode == "1":
                 app.quit()  # the benchmark's first paint: nothing after it is measured
                 return
