@@ -1,0 +1,259 @@
+"""The PagerDuty client and importer against a local server serving the documented shapes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from oncall.domain.model import Channel, Severity, Urgency
+from oncall.exchange import pagerduty
+from oncall.exchange.pagerduty import Client, PagerDutyError, TokenRefusedError
+from tests.exchange.pd_server import ACCEPT, FakePagerDuty
+
+SINCE = datetime(2026, 10, 1, tzinfo=UTC)
+UNTIL = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def pd() -> Iterator[FakePagerDuty]:
+    """A fake PagerDuty account on 127.0.0.1 with two users, stopped after the test."""
+    fake = FakePagerDuty()
+    fake.add_user("PADA", "Ada Lovelace", "Ada@Example.com")
+    fake.add_user("PBAO", "Bao Nguyen", "bao@example.com")
+    fake.add_user("PZED", "Zed Outsider", "zed@contractor.example")
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+class Sleeps(list[float]):
+    """A ``sleep`` that records the seconds instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def busy_month(fake: FakePagerDuty, incidents: int) -> list[str]:
+    """``incidents`` incidents spread over October, each paging Ada by SMS then phone;
+    returns every notify entry id."""
+    ids: list[str] = []
+    step = (UNTIL - SINCE) / incidents
+    for n in range(incidents):
+        ids += fake.add_incident(
+            f"PI{n:04d}",
+            SINCE + step * n + timedelta(minutes=1),
+            f"Checkout errors {n}",
+            notify=(("PADA", "sms"), ("PADA", "phone")),
+            acknowledged_by="PADA",
+        )
+    return ids
+
+
+def fetch(client: Client, since: datetime = SINCE, until: datetime = UNTIL, **kw) -> list[dict]:
+    return [e for batch in client.log_entries(since, until, **kw) for e in batch.entries]
+
+
+# ------------------------------------------------------------------------------ requests
+
+
+def test_requests_carry_the_token_and_the_v2_accept_header(pd: FakePagerDuty) -> None:
+    pd.add_incident("PI1", SINCE + timedelta(days=1), "Disk full", notify=(("PADA", "sms"),))
+    fetch(Client(pd.token, pd.url))
+    assert pd.requests
+    for seen in pd.requests:
+        assert seen.headers["authorization"] == f"Token token={pd.token}"
+        assert seen.headers["accept"] == ACCEPT
+        assert seen.query["time_zone"] == ["UTC"]
+        assert seen.query["is_overview"] == ["false"]
+        assert seen.query["include[]"] == ["incidents"]
+        assert seen.query["since"][0].endswith("Z")
+        assert seen.query["until"][0].endswith("Z")
+
+
+def test_pages_through_more_and_fetches_every_entry_once(pd: FakePagerDuty) -> None:
+    ids = busy_month(pd, 60)  # 60 incidents x 5 entries = 300 entries in one window
+    entries = fetch(Client(pd.token, pd.url, page_size=25), window=timedelta(days=31))
+    notify = [e["id"] for e in entries if e["type"] == "notify_log_entry"]
+    assert sorted(notify) == sorted(ids)
+    assert len(entries) == len(pd.log_entries) == 300
+    offsets = [int(r.query["offset"][0]) for r in pd.requests]
+    assert offsets == list(range(0, 300, 25))  # 12 pages, `more` false on the last
+
+
+def test_a_window_over_the_offset_limit_is_split_until_it_fits(pd: FakePagerDuty) -> None:
+    ids = busy_month(pd, 60)
+    pd.offset_limit = 40  # as PagerDuty past 10,000: a 400 for offset + limit > 40
+    client = Client(pd.token, pd.url, page_size=10)  # the client believes 10,000
+    entries = fetch(client, window=timedelta(days=31))
+    assert len(entries) == 300
+    assert len({e["id"] for e in entries}) == 300  # windows' shared edges not doubled
+    assert sorted(e["id"] for e in entries if e["type"] == "notify_log_entry") == sorted(ids)
+    refused = [r for r in pd.requests if int(r.query["offset"][0]) + 10 > 40]
+    assert refused, "the server's limit was reached, so windowing was exercised"
+    windows = {(r.query["since"][0], r.query["until"][0]) for r in pd.requests}
+    assert len(windows) > 4
+
+
+def test_a_client_told_the_limit_splits_before_asking_past_it(pd: FakePagerDuty) -> None:
+    busy_month(pd, 60)
+    pd.offset_limit = 40
+    client = Client(pd.token, pd.url, page_size=10, offset_limit=40)
+    entries = fetch(client, window=timedelta(days=31))
+    assert len({e["id"] for e in entries}) == len(entries) == 300
+    assert all(int(r.query["offset"][0]) + 10 <= 40 for r in pd.requests)  # never a 400
+
+
+def test_entries_on_a_window_edge_come_once(pd: FakePagerDuty) -> None:
+    edge = SINCE + timedelta(days=7)  # the first weekly window's end, the second's start
+    pd.add_incident("PEDGE", edge - timedelta(seconds=5), "On the edge", notify=(("PADA", "sms"),))
+    entries = fetch(Client(pd.token, pd.url))
+    notify = [e for e in entries if e["type"] == "notify_log_entry"]
+    assert [e["created_at"] for e in notify] == ["2026-10-08T00:00:00Z"]
+    assert len({e["id"] for e in entries}) == len(entries)
+
+
+def test_progress_covers_the_range_in_windows(pd: FakePagerDuty) -> None:
+    batches = list(Client(pd.token, pd.url).log_entries(SINCE, UNTIL))
+    assert [b.window_start for b in batches][:2] == [SINCE, SINCE + timedelta(days=7)]
+    assert batches[-1].window_end == UNTIL
+    assert batches[-1].done == batches[-1].total == UNTIL - SINCE
+    assert [b.done for b in batches] == sorted(b.done for b in batches)
+
+
+# ------------------------------------------------------------------------------ trouble
+
+
+def test_429_waits_the_reset_header_then_goes_on(pd: FakePagerDuty) -> None:
+    pd.add_incident("PI1", SINCE + timedelta(days=1), "Disk full", notify=(("PADA", "sms"),))
+    pd.throttle, pd.reset_seconds = 2, 7
+    sleeps = Sleeps()
+    entries = fetch(Client(pd.token, pd.url, sleep=sleeps))
+    assert sleeps == [7.0, 7.0]
+    assert any(e["type"] == "notify_log_entry" for e in entries)
+
+
+def test_500_is_retried_with_backoff(pd: FakePagerDuty) -> None:
+    pd.add_incident("PI1", SINCE + timedelta(days=1), "Disk full", notify=(("PADA", "sms"),))
+    pd.fail = 2
+    sleeps = Sleeps()
+    entries = fetch(Client(pd.token, pd.url, sleep=sleeps))
+    assert sleeps == [1.0, 2.0]
+    assert [e["type"] for e in entries] == [
+        "resolve_log_entry",  # the fake answers newest first, as PagerDuty does by default
+        "notify_log_entry",
+        "trigger_log_entry",
+    ]
+
+
+def test_500_for_good_gives_up_with_the_status(pd: FakePagerDuty) -> None:
+    pd.fail = 100
+    sleeps = Sleeps()
+    with pytest.raises(PagerDutyError, match="PagerDuty answered 500 to /log_entries"):
+        fetch(Client(pd.token, pd.url, sleep=sleeps, retries=3))
+    assert sleeps == [1.0, 2.0, 4.0]
+
+
+def test_a_bad_token_is_named_as_such(pd: FakePagerDuty) -> None:
+    with pytest.raises(TokenRefusedError) as raised:
+        fetch(Client("not-the-token", pd.url))
+    assert str(raised.value) == (
+        "PagerDuty refused the API token: check it in Settings → PagerDuty"
+    )
+    assert "not-the-token" not in repr(raised.value)
+    assert len(pd.requests) == 1  # no retrying a refused token
+
+
+def test_no_network_says_so() -> None:
+    # A port nobody listens on: bind one, note it, close it.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(PagerDutyError, match=r"cannot reach PagerDuty at 127\.0\.0\.1.*network"):
+        fetch(Client("token", f"http://127.0.0.1:{port}"))
+
+
+def test_the_token_never_reaches_the_log_or_the_error(
+    pd: FakePagerDuty, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    pd.fail = 100
+    client = Client(pd.token, pd.url, sleep=Sleeps(), retries=1)
+    with pytest.raises(PagerDutyError) as raised:
+        fetch(client)
+    assert pd.token not in str(raised.value) + repr(raised.value) + repr(client)
+    assert pd.token not in caplog.text
+
+
+# ------------------------------------------------------------------------------ to pages
+
+
+def test_notify_entries_become_pages_with_the_documented_fields(pd: FakePagerDuty) -> None:
+    at = datetime(2026, 10, 14, 2, 30, tzinfo=UTC)
+    notify = pd.add_incident(
+        "PNIGHT",
+        at,
+        "Payments API 5xx above 2%",
+        urgency="high",
+        priority="P1",
+        notify=(("PADA", "sms"), ("PADA", "push_notification"), ("PBAO", "email")),
+        acknowledged_by="PADA",
+        ack_after=timedelta(minutes=3),
+        resolve_after=timedelta(minutes=40),
+    )
+    client = Client(pd.token, pd.url)
+    entries = fetch(client)
+    users = {uid: client.user(uid) for uid in pagerduty.notify_user_ids(entries)}
+    result = pagerduty.to_pages(entries, users, {"ada@example.com": 1, "bao@example.com": 2})
+    pages = {p.source_id: p for p in result.pages}
+    assert sorted(pages) == sorted(notify)
+    sms, push, email = (pages[i] for i in notify)
+    assert (sms.source, sms.engineer_id, sms.channel) == ("pagerduty", 1, Channel.SMS)
+    assert sms.triggered_at == at + timedelta(seconds=5)
+    assert sms.acknowledged_at == at + timedelta(minutes=3)
+    assert sms.resolved_at == at + timedelta(minutes=40)
+    assert (sms.incident_key, sms.title, sms.service) == (
+        "PNIGHT",
+        "Payments API 5xx above 2%",
+        "Payments API",
+    )
+    assert (sms.urgency, sms.severity) == (Urgency.HIGH, Severity.CRITICAL)
+    assert push.channel is Channel.PUSH
+    assert (email.engineer_id, email.channel) == (2, Channel.EMAIL)
+    assert email.acknowledged_at is None  # Bao did not acknowledge
+    assert result.unmatched == ()
+
+
+def test_unmatched_users_are_reported_with_counts_and_a_map_places_them(
+    pd: FakePagerDuty,
+) -> None:
+    pd.add_incident(
+        "PI1", SINCE + timedelta(days=2), "A", notify=(("PZED", "sms"), ("PADA", "sms"))
+    )
+    pd.add_incident("PI2", SINCE + timedelta(days=3), "B", notify=(("PZED", "phone"),))
+    pd.add_incident("PI3", SINCE + timedelta(days=4), "C", notify=(("PGONE", "sms"),))
+    client = Client(pd.token, pd.url)
+    entries = fetch(client)
+    users = {uid: u for uid in pagerduty.notify_user_ids(entries) if (u := client.user(uid))}
+    assert "PGONE" not in users  # a deleted user: 404, still reported
+    result = pagerduty.to_pages(entries, users, {"ada@example.com": 1})
+    assert [p.engineer_id for p in result.pages] == [1]
+    assert [(u.user_id, u.name, u.email, u.pages) for u in result.unmatched] == [
+        ("PZED", "Zed Outsider", "zed@contractor.example", 2),
+        ("PGONE", "PGONE", "", 1),
+    ]
+    mapped = pagerduty.to_pages(
+        entries, users, {"ada@example.com": 1}, {"zed@contractor.example": 3, "PGONE": 4}
+    )
+    assert sorted(p.engineer_id for p in mapped.pages) == [1, 3, 3, 4]
+    assert mapped.unmatched == ()
+
+
+def test_utc_param_refuses_naive_instants() -> None:
+    assert pagerduty.utc_param(datetime(2026, 10, 1, 9, tzinfo=UTC)) == "2026-10-01T09:00:00Z"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        pagerduty.utc_param(datetime(2026, 10, 1, 9))
