@@ -8,7 +8,6 @@ logs and emits a queued signal, and the dialog is built on the GUI thread.
 from __future__ import annotations
 
 import logging
-import platform
 import sys
 import threading
 import traceback
@@ -38,6 +37,8 @@ ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None]
 
 def crash_report(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
     """A plain-text report: versions, time and the traceback (no user data beyond it)."""
+    import platform  # here, not at start-up: ~4 ms, needed only once something failed
+
     from PySide6 import __version__ as pyside_version
 
     header = (
