@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: jobs is imported on the way to the window
     from sqlalchemy.orm import Session, sessionmaker
+
+    from oncall.credentials import Secret
+    from oncall.exchange.pagerduty import ImportReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +46,73 @@ def refresh_ledgers(
         with sessions.begin() as s:
             commands.materialise(s, team.id, now, horizon)
         yield Progress(done, len(teams), f"Updated {team.name}")
+
+
+# ---------------------------------------------------------------------------------- PagerDuty
+
+
+def import_pagerduty(
+    sessions: sessionmaker[Session],
+    token: Secret | str,
+    since: datetime,
+    until: datetime,
+    *,
+    base_url: str | None = None,
+    engineer_map: Mapping[str, int] | None = None,
+    dry_run: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    now: datetime | None = None,
+    window: timedelta | None = None,
+) -> Iterator[Progress | ImportReport]:
+    """Import PagerDuty's notify log entries of ``[since, until)`` as pages; the last value
+    yielded is the :class:`oncall.exchange.pagerduty.ImportReport`.
+
+    Reads every window first (progress per window), then looks up the paged users' emails,
+    then writes everything in one transaction: all or nothing, and a cancel before the end
+    writes nothing. ``dry_run`` runs the same writes and rolls them back, so the report shows
+    exactly what an import would do. Re-importing a range changes nothing. ``engineer_map``
+    maps PagerDuty user ids or emails to engineer ids (the review step's answers). ``token``
+    comes from :mod:`oncall.credentials`; it is never logged. ``sleep`` waits out rate limits
+    (tests pass a recorder); ``now`` defaults to the clock.
+    """
+    from oncall.exchange import pagerduty as pd
+
+    started = datetime.now(UTC) if now is None else now
+    client = pd.Client(token, base_url or pd.DEFAULT_BASE_URL, sleep=sleep)
+    scale = 1000  # progress in thousandths: reading 0-800, users 800-900, writing 900-1000
+    yield Progress(0, scale, "Reading PagerDuty log entries")
+    kept: list[dict] = []
+    for batch in client.log_entries(since, until, window=window or pd.DEFAULT_WINDOW):
+        kept += [e for e in batch.entries if e.get("type") in pd.HISTORY_TYPES]
+        share = batch.done / batch.total if batch.total else 1.0
+        day = batch.window_end.astimezone(UTC).date().isoformat()
+        yield Progress(int(800 * share), scale, f"Read PagerDuty up to {day}")
+
+    known = {key.strip().lower() for key in (engineer_map or {})}
+    wanted = [uid for uid in pd.notify_user_ids(kept) if uid.lower() not in known]
+    users: dict[str, dict] = {}
+    for n, user_id in enumerate(wanted, 1):
+        user = client.user(user_id)
+        if user is not None:
+            users[user_id] = user
+        yield Progress(800 + 100 * n // len(wanted), scale, "Looking up PagerDuty users")
+
+    yield Progress(900, scale, "Saving pages" if not dry_run else "Checking pages")
+    with sessions() as s:
+        conversion = pd.to_pages(kept, users, pd.engineers_by_email(s), engineer_map)
+        report = pd.store(
+            s,
+            conversion,
+            since=since,
+            until=until,
+            started_at=started,
+            now=started,
+            dry_run=dry_run,
+            requests=client.requests,
+        )
+        if dry_run:
+            s.rollback()
+        else:
+            s.commit()
+    yield Progress(scale, scale, "Done")
+    yield report

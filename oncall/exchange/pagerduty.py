@@ -27,11 +27,14 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from oncall.domain.model import Channel, Page, Severity, Urgency
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session  # noqa: TID251  (a type only)
 
 SOURCE = "pagerduty"
 DEFAULT_BASE_URL = "https://api.pagerduty.com"
@@ -46,6 +49,8 @@ _NOTIFY = "notify_log_entry"
 # The spec's AcknowledgeLogEntry schema spells its type differently from LogEntry's list.
 _ACKNOWLEDGE = {"acknowledge_log_entry", "acknowledgement_log_entry"}
 _RESOLVE = "resolve_log_entry"
+#: The log entry types a page is built from (the rest is not kept while reading).
+HISTORY_TYPES = frozenset({_NOTIFY, _RESOLVE, *_ACKNOWLEDGE})
 _CHANNELS = {
     "sms": Channel.SMS,
     "phone": Channel.PHONE,
@@ -501,3 +506,133 @@ def _api_message(body: bytes) -> str:
 def _is_offset_limit(body: bytes) -> bool:
     """Whether a 400 is PagerDuty refusing an offset past the classic pagination cap."""
     return "offset" in _api_message(body).lower()
+
+
+# -------------------------------------------------------------------------------- storing
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A notify entry that was not stored, and why (in plain words)."""
+
+    source_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """The outcome of one PagerDuty import (or dry run) over ``[since, until)``.
+
+    Every notify entry read has exactly one outcome: ``entries == inserted + updated +
+    unchanged + rejected_count``. Rejected are the entries of users who are none of our
+    engineers (``unmatched``, with their counts: the review step) and the pages the store
+    refused (``rejected``, with reasons). ``batch_id`` is the ``import_batch`` row written;
+    None for a dry run or a run that changed nothing.
+    """
+
+    since: datetime
+    until: datetime
+    dry_run: bool
+    entries: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: tuple[Rejected, ...]
+    unmatched: tuple[UnmatchedUser, ...]
+    batch_id: int | None
+    requests: int
+
+    @property
+    def rejected_count(self) -> int:
+        """Entries not stored: refused pages plus the pages of unmatched users."""
+        return len(self.rejected) + sum(u.pages for u in self.unmatched)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the import wrote (or, dry, would write) anything."""
+        return bool(self.inserted or self.updated)
+
+
+def engineers_by_email(s: Session) -> dict[str, int]:
+    """Every engineer's id by lower-cased email (inactive ones too: history outlives them)."""
+    from oncall.db import queries
+
+    return {
+        e.email.strip().lower(): e.id
+        for e in queries.list_engineers(s, include_inactive=True)
+        if e.email.strip()
+    }
+
+
+def store(
+    s: Session,
+    conversion: Conversion,
+    *,
+    since: datetime,
+    until: datetime,
+    started_at: datetime,
+    now: datetime,
+    dry_run: bool = False,
+    requests: int = 0,
+) -> ImportReport:
+    """Upsert the pages of ``conversion`` by ``(source, source_id)`` in the session ``s``
+    (the caller commits or rolls back: all or nothing) and record the batch.
+
+    A page the store refuses (times out of order, a page in the future) is rejected with the
+    store's reason; the others are inserted, updated or unchanged.
+    """
+    from oncall.db import pages as page_store
+    from oncall.db.page_models import ImportBatchRow
+
+    batch: ImportBatchRow | None = None
+    if not dry_run:
+        batch = ImportBatchRow(
+            source=SOURCE,
+            file_name=f"{utc_param(since)}/{utc_param(until)}",
+            zone=None,
+            started_at=started_at,
+        )
+        s.add(batch)
+        s.flush()
+    counts: Counter[str] = Counter()
+    rejected: list[Rejected] = []
+    for page in conversion.pages:
+        problems = page_store.page_problems(page, now)
+        if problems:
+            rejected.append(Rejected(page.source_id, "; ".join(problems)))
+            continue
+        try:
+            _, outcome = page_store.upsert_page(
+                s, page, batch_id=batch.id if batch else None, now=now
+            )
+        except ValueError as error:  # checked before anything is written (an unknown engineer)
+            rejected.append(Rejected(page.source_id, str(error)))
+            continue
+        counts[outcome] += 1
+    entries = len(conversion.pages) + sum(u.pages for u in conversion.unmatched)
+    report = ImportReport(
+        since=since,
+        until=until,
+        dry_run=dry_run,
+        entries=entries,
+        inserted=counts["inserted"],
+        updated=counts["updated"],
+        unchanged=counts["unchanged"],
+        rejected=tuple(rejected),
+        unmatched=conversion.unmatched,
+        batch_id=None,
+        requests=requests,
+    )
+    if batch is not None:
+        if not report.changed:
+            # A re-import that changes nothing leaves no trace, not even a batch row.
+            s.delete(batch)
+            s.flush()
+            return report
+        batch.finished_at = now
+        batch.total_rows = entries
+        batch.inserted, batch.updated = report.inserted, report.updated
+        batch.unchanged, batch.rejected = report.unchanged, report.rejected_count
+        s.flush()
+        return replace(report, batch_id=batch.id)
+    return report

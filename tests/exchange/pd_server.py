@@ -11,7 +11,8 @@ Only what the importer reads (reference/formats.md 1b, PagerDuty/api-schema open
 - Every request must carry ``Authorization: Token token=<token>`` (else 401) and
   ``Accept: application/vnd.pagerduty+json;version=2`` (else 406).
 - Scripted trouble: ``throttle`` answers the next N requests with 429 and a
-  ``ratelimit-reset`` header; ``fail`` answers the next N with 500.
+  ``ratelimit-reset`` header; ``fail`` answers the next N with 500; ``break_after`` answers
+  500 to every request after the first N (an outage midway).
 
 Started on 127.0.0.1 on an ephemeral port in a thread (:meth:`FakePagerDuty.start`), stopped
 by :meth:`FakePagerDuty.stop`. ``requests`` records what arrived (path, query, headers).
@@ -51,6 +52,7 @@ class FakePagerDuty:
     throttle: int = 0  # answer this many next requests with 429
     reset_seconds: int = 7
     fail: int = 0  # answer this many next requests with 500
+    break_after: int | None = None  # answer 500 to every request after this many
     requests: list[Seen] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
@@ -257,8 +259,10 @@ class FakePagerDuty:
                     },
                     _error("Rate Limit Exceeded", 2020, []),
                 )
-            if self.fail:
-                self.fail -= 1
+            if self.fail or (
+                self.break_after is not None and len(self.requests) > self.break_after
+            ):
+                self.fail = max(0, self.fail - 1)
                 return 500, {}, _error("Internal Server Error", 5000, [])
         if parts.path == "/log_entries":
             return self._log_entries(query)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from oncall.domain.model import Channel, Severity, Urgency
+from oncall.db.pages import ImportBatch
+from oncall.domain.model import Channel, Page, Severity, Urgency
 from oncall.exchange import pagerduty
-from oncall.exchange.pagerduty import Client, PagerDutyError, TokenRefusedError
+from oncall.exchange.pagerduty import Client, ImportReport, PagerDutyError, TokenRefusedError
+from oncall.jobs import Progress
+from tests.conftest import Seeded
 from tests.exchange.pd_server import ACCEPT, FakePagerDuty
 
 SINCE = datetime(2026, 10, 1, tzinfo=UTC)
@@ -257,3 +261,167 @@ def test_utc_param_refuses_naive_instants() -> None:
     assert pagerduty.utc_param(datetime(2026, 10, 1, 9, tzinfo=UTC)) == "2026-10-01T09:00:00Z"
     with pytest.raises(ValueError, match="timezone-aware"):
         pagerduty.utc_param(datetime(2026, 10, 1, 9))
+
+
+# ------------------------------------------------------------------------------ the import job
+
+
+def run_import(seeded: Seeded, pd: FakePagerDuty, **kw: Any) -> tuple[list[Progress], ImportReport]:
+    """Run the job to the end; returns (progress values, the report)."""
+    from oncall.jobs import import_pagerduty
+
+    kw.setdefault("sleep", Sleeps())
+    values = list(
+        import_pagerduty(
+            seeded.ctx.sessions, pd.token, SINCE, UNTIL, base_url=pd.url, now=seeded.now, **kw
+        )
+    )
+    *progress, report = values
+    return progress, report
+
+
+def stored(seeded: Seeded) -> list[Page]:
+    from oncall.db import pages
+
+    with seeded.ctx.sessions() as s:
+        return pages.list_pages(s, source="pagerduty")
+
+
+def batches(seeded: Seeded) -> list[ImportBatch]:
+    from oncall.db import pages
+
+    with seeded.ctx.sessions() as s:
+        return pages.list_import_batches(s)
+
+
+@pytest.fixture
+def paged_october(pd: FakePagerDuty) -> FakePagerDuty:
+    """Ada (ada@example.com) paged by SMS and phone, Bao by push, Zed (no engineer) twice."""
+    pd.add_incident(
+        "PI1",
+        datetime(2026, 10, 3, 2, 10, tzinfo=UTC),
+        "DB failover",
+        notify=(("PADA", "sms"), ("PADA", "phone")),
+        acknowledged_by="PADA",
+    )
+    pd.add_incident(
+        "PI2",
+        datetime(2026, 10, 20, 14, 0, tzinfo=UTC),
+        "Queue backlog",
+        urgency="low",
+        notify=(("PBAO", "push"), ("PZED", "sms")),
+    )
+    pd.add_incident(
+        "PI3",
+        datetime(2026, 10, 31, 23, 59, tzinfo=UTC),
+        "Cert expiry",
+        notify=(("PZED", "email"),),
+        resolve_after=None,
+    )
+    return pd
+
+
+def test_import_stores_pages_and_reports_the_unmatched(
+    seeded_team: Seeded, paged_october: FakePagerDuty
+) -> None:
+    progress, report = run_import(seeded_team, paged_october)
+    ada, bao = seeded_team.engineer("ada").id, seeded_team.engineer("bao").id
+    pages = stored(seeded_team)
+    assert [(p.engineer_id, p.channel, p.title) for p in pages] == [
+        (ada, Channel.SMS, "DB failover"),
+        (ada, Channel.PHONE, "DB failover"),
+        (bao, Channel.PUSH, "Queue backlog"),
+    ]
+    assert pages[0].acknowledged_at == datetime(2026, 10, 3, 2, 14, tzinfo=UTC)
+    assert pages[2].urgency is Urgency.LOW
+    assert (report.entries, report.inserted, report.updated, report.unchanged) == (5, 3, 0, 0)
+    assert report.rejected_count == 2
+    assert report.entries == (
+        report.inserted + report.updated + report.unchanged + report.rejected_count
+    )
+    assert [(u.email, u.pages) for u in report.unmatched] == [("zed@contractor.example", 2)]
+    assert [b.inserted for b in batches(seeded_team)] == [3]
+    assert report.batch_id == batches(seeded_team)[0].id
+    assert progress[0].done == 0
+    assert progress[-1].fraction == 1.0
+    assert [p.done for p in progress] == sorted(p.done for p in progress)
+
+
+def test_re_import_changes_nothing(seeded_team: Seeded, paged_october: FakePagerDuty) -> None:
+    run_import(seeded_team, paged_october)
+    before, batches_before = stored(seeded_team), batches(seeded_team)
+    _, again = run_import(seeded_team, paged_october)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+    assert again.batch_id is None
+    assert stored(seeded_team) == before
+    assert batches(seeded_team) == batches_before  # not even a batch row
+
+
+def test_a_changed_incident_updates_its_pages(
+    seeded_team: Seeded, paged_october: FakePagerDuty
+) -> None:
+    run_import(seeded_team, paged_october)
+    paged_october.incidents["PI2"]["title"] = "Queue backlog (orders)"
+    _, again = run_import(seeded_team, paged_october)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 1, 2)
+    assert [p.title for p in stored(seeded_team)][-1] == "Queue backlog (orders)"
+
+
+def test_dry_run_reports_without_writing(seeded_team: Seeded, paged_october: FakePagerDuty) -> None:
+    _, report = run_import(seeded_team, paged_october, dry_run=True)
+    assert (report.inserted, report.rejected_count, report.batch_id) == (3, 2, None)
+    assert stored(seeded_team) == []
+    assert batches(seeded_team) == []
+
+
+def test_the_review_map_places_unmatched_users(
+    seeded_team: Seeded, paged_october: FakePagerDuty
+) -> None:
+    dev = seeded_team.engineer("dev").id
+    _, report = run_import(seeded_team, paged_october, engineer_map={"PZED": dev})
+    assert report.unmatched == ()
+    assert (report.inserted, report.rejected_count) == (5, 0)
+    assert sum(p.engineer_id == dev for p in stored(seeded_team)) == 2
+    assert not any(r.path == "/users/PZED" for r in paged_october.requests)  # not looked up
+
+
+def test_an_outage_midway_writes_nothing(seeded_team: Seeded, paged_october: FakePagerDuty) -> None:
+    paged_october.break_after = 3  # the fourth weekly window fails for good
+    with pytest.raises(PagerDutyError, match="answered 500"):
+        run_import(seeded_team, paged_october)
+    assert stored(seeded_team) == []
+    assert batches(seeded_team) == []
+
+
+def test_a_cancelled_import_writes_nothing(
+    seeded_team: Seeded, paged_october: FakePagerDuty
+) -> None:
+    from oncall.jobs import import_pagerduty
+
+    job = import_pagerduty(
+        seeded_team.ctx.sessions,
+        paged_october.token,
+        SINCE,
+        UNTIL,
+        base_url=paged_october.url,
+        now=seeded_team.now,
+        sleep=Sleeps(),
+    )
+    for value in job:
+        if getattr(value, "message", "") == "Saving pages":
+            job.close()  # the worker's cancel: close at the next yield
+            break
+    assert stored(seeded_team) == []
+    assert batches(seeded_team) == []
+
+
+def test_a_bad_token_fails_the_job_with_the_settings_hint(
+    seeded_team: Seeded, paged_october: FakePagerDuty
+) -> None:
+    from oncall.jobs import import_pagerduty
+
+    job = import_pagerduty(
+        seeded_team.ctx.sessions, "wrong", SINCE, UNTIL, base_url=paged_october.url, sleep=Sleeps()
+    )
+    with pytest.raises(TokenRefusedError, match="Settings → PagerDuty"):
+        list(job)
