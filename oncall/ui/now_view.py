@@ -192,16 +192,7 @@ class NowView(QWidget):
         self.ctx = ctx
         self.board: Board | None = None
 
-        self.empty = EmptyState(
-            "team",
-            self.tr("No teams yet"),
-            self.tr(
-                "Add a team and its engineers on the Team screen, or import a team file "
-                "with “oncall team import FILE”."
-            ),
-            self.tr("Go to Team"),
-        )
-        self.empty.action_triggered.connect(self.team_screen_requested)
+        self._empty: EmptyState | None = None  # built the first time there are no teams
 
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -209,7 +200,6 @@ class NowView(QWidget):
 
         self.pages = QStackedLayout(self)
         self.pages.addWidget(self.scroll)
-        self.pages.addWidget(self.empty)
 
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -218,6 +208,23 @@ class NowView(QWidget):
         self.refresh()
 
     # -- public ---------------------------------------------------------------------------------
+
+    @property
+    def empty(self) -> EmptyState:
+        """The "No teams yet" page (built on first use: most starts never show it)."""
+        if self._empty is None:
+            self._empty = EmptyState(
+                "team",
+                self.tr("No teams yet"),
+                self.tr(
+                    "Add a team and its engineers on the Team screen, or import a team file "
+                    "with “oncall team import FILE”."
+                ),
+                self.tr("Go to Team"),
+            )
+            self._empty.action_triggered.connect(self.team_screen_requested)
+            self.pages.addWidget(self._empty)
+        return self._empty
 
     def refresh(self) -> None:
         """Re-read the ledger and redraw for the current time."""
