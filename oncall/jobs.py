@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ if TYPE_CHECKING:  # annotations only: jobs is imported on the way to the window
 
     from oncall.credentials import Secret
     from oncall.exchange.pagerduty import ImportReport
+    from oncall.exchange.pages_csv import ImportReport as PagesReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +101,13 @@ def import_pagerduty(
 
     yield Progress(900, scale, "Saving pages" if not dry_run else "Checking pages")
     with sessions() as s:
-        conversion = pd.to_pages(kept, users, pd.engineers_by_email(s), engineer_map)
+        conversion = pd.to_pages(
+            kept,
+            users,
+            pd.engineers_by_email(s),
+            engineer_map,
+            pd.stored_engineers(s, since, until),
+        )
         report = pd.store(
             s,
             conversion,
@@ -116,3 +124,64 @@ def import_pagerduty(
             s.commit()
     yield Progress(scale, scale, "Done")
     yield report
+
+
+# ---------------------------------------------------------------------------------- paging history
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProgress(Progress):
+    """Progress of a paging-history import; the last one a job yields carries ``report``
+    (an ``oncall.exchange.pages_csv.ImportReport``), every earlier one None."""
+
+    report: PagesReport | None = None
+
+
+def import_pages(
+    sessions: sessionmaker[Session],
+    path: str | os.PathLike[str],
+    *,
+    zone: str | None = None,
+    dry_run: bool = False,
+    engineer_map: Mapping[str, int] | None = None,
+    source: str | None = None,
+    now: datetime | None = None,
+    rejected_out: str | os.PathLike[str] | None = None,
+) -> Iterator[ImportProgress]:
+    """Import a paging-history CSV (reference/formats.md section 4) in ONE transaction.
+
+    Yields :class:`ImportProgress` (bytes read of the file's size) after each batch of rows;
+    the final one carries the report. All valid rows commit together at the end; a dry run
+    rolls back (so its report is exactly what a real import would do); a cancel (stop
+    iterating: the generator is closed) or an error rolls back and nothing is written. A
+    file-level problem raises ``pages_csv.PagesFileError``. Arguments as in
+    ``pages_csv.import_file``.
+    """
+    from pathlib import Path
+
+    from oncall.exchange import pages_csv
+
+    s = sessions()
+    try:
+        with s.begin():
+            run = pages_csv.import_file(
+                s,
+                Path(path),
+                zone=zone,
+                dry_run=dry_run,
+                engineer_map=engineer_map,
+                source=source,
+                now=now,
+                rejected_out=Path(rejected_out) if rejected_out is not None else None,
+            )
+            try:
+                while True:
+                    done, total, message = next(run)
+                    yield ImportProgress(done, total, message)
+            except StopIteration as stop:
+                report: PagesReport = stop.value
+            if dry_run:
+                s.rollback()
+    finally:
+        s.close()  # a cancel lands here with the transaction open: closing rolls it back
+    yield ImportProgress(1, 1, f"{'Dry run: ' if dry_run else ''}{report.summary()}", report)
