@@ -328,12 +328,15 @@ def to_pages(
     users: Mapping[str, Mapping[str, Any]],
     engineers_by_email: Mapping[str, int],
     engineer_map: Mapping[str, int] | None = None,
+    stored_engineers: Mapping[str, int] | None = None,
 ) -> Conversion:
     """Page drafts (``id`` 0, source "pagerduty", ``source_id`` the log entry's id) for the
     notify entries among ``entries``.
 
     The engineer is ``engineer_map[user id]``, else ``engineer_map[email]``, else the engineer
-    with that email (``engineers_by_email``: lower-cased emails). ``users`` holds the user
+    with that email (``engineers_by_email``: lower-cased emails), else the engineer an earlier
+    import stored that entry under (``stored_engineers`` by log entry id, so a re-import
+    without the review's map changes nothing). ``users`` holds the user
     objects by id (for emails). Acknowledged at = the user's first acknowledgement of the
     incident at or after the notification, among ``entries``; resolved at = the incident's first
     resolve entry after it, else the incident's ``resolved_at``.
@@ -368,6 +371,8 @@ def to_pages(
         engineer_id = explicit.get(user_id.lower()) if user_id else None
         if engineer_id is None and email:
             engineer_id = explicit.get(email, by_email.get(email))
+        if engineer_id is None:
+            engineer_id = (stored_engineers or {}).get(str(entry.get("id")))
         if engineer_id is None:
             missing[user_id] += 1
             names[user_id] = (str(user.get("name") or user_ref.get("summary") or ""), email)
@@ -561,6 +566,17 @@ def engineers_by_email(s: Session) -> dict[str, int]:
         e.email.strip().lower(): e.id
         for e in queries.list_engineers(s, include_inactive=True)
         if e.email.strip()
+    }
+
+
+def stored_engineers(s: Session, since: datetime, until: datetime) -> dict[str, int]:
+    """The engineer of every PagerDuty page already stored in ``[since, until)``, by log entry
+    id (what the review step decided last time)."""
+    from oncall.db import pages as page_store
+
+    return {
+        p.source_id: p.engineer_id
+        for p in page_store.list_pages(s, start=since, end=until, source=SOURCE)
     }
 
 

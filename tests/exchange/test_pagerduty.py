@@ -14,7 +14,7 @@ from oncall.domain.model import Channel, Page, Severity, Urgency
 from oncall.exchange import pagerduty
 from oncall.exchange.pagerduty import Client, ImportReport, PagerDutyError, TokenRefusedError
 from oncall.jobs import Progress
-from tests.conftest import Seeded
+from tests.conftest import MemoryKeyring, Seeded
 from tests.exchange.pd_server import ACCEPT, FakePagerDuty
 
 SINCE = datetime(2026, 10, 1, tzinfo=UTC)
@@ -425,3 +425,141 @@ def test_a_bad_token_fails_the_job_with_the_settings_hint(
     )
     with pytest.raises(TokenRefusedError, match="Settings → PagerDuty"):
         list(job)
+
+
+# ------------------------------------------------------------------------------ the CLI
+
+
+def cli(args: list[str], now: datetime) -> int:
+    from oncall.cli import main
+
+    return main(args, clock=lambda: now)
+
+
+def test_cli_without_a_token_says_how_to_store_one(
+    seeded_team: Seeded, paged_october: FakePagerDuty, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli(
+        [
+            "import",
+            "pagerduty",
+            "--since",
+            "2026-10-01",
+            "--until",
+            "2026-10-31",
+            "--base-url",
+            paged_october.url,
+        ],
+        seeded_team.now,
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "oncall credentials set pagerduty-token" in err
+    assert paged_october.requests == []
+
+
+def test_cli_imports_with_the_stored_token_and_prints_json(
+    seeded_team: Seeded,
+    paged_october: FakePagerDuty,
+    memory_keyring: MemoryKeyring,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    memory_keyring.set_password("oncall", "pagerduty-token", paged_october.token)
+    args = [
+        "import",
+        "pagerduty",
+        "--since",
+        "2026-10-01",
+        "--until",
+        "2026-10-31",
+        "--tz",
+        "UTC",
+        "--base-url",
+        paged_october.url,
+        "--json",
+    ]
+    assert cli([*args, "--dry-run"], seeded_team.now) == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert (dry["dry_run"], dry["inserted"], stored(seeded_team)) == (True, 3, [])
+
+    assert cli([*args, "--map", "PZED=dev"], seeded_team.now) == 0
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    assert report["schema"] == "oncall.import.pagerduty/1"
+    assert (report["since"], report["until"]) == ("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z")
+    assert (report["entries"], report["inserted"], report["rejected"]) == (5, 5, 0)
+    assert report["unmatched"] == []
+    assert paged_october.token not in out
+    assert len(stored(seeded_team)) == 5
+
+    assert cli(args, seeded_team.now) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["inserted"], again["unchanged"], again["batch_id"]) == (0, 5, None)
+
+
+def test_cli_names_unmatched_users_and_a_bad_token(
+    seeded_team: Seeded,
+    paged_october: FakePagerDuty,
+    memory_keyring: MemoryKeyring,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = [
+        "import",
+        "pagerduty",
+        "--since",
+        "2026-10-01",
+        "--until",
+        "2026-10-31",
+        "--base-url",
+        paged_october.url,
+    ]
+    memory_keyring.set_password("oncall", "pagerduty-token", "stale-token")
+    assert cli(args, seeded_team.now) == 2
+    err = capsys.readouterr().err
+    assert "PagerDuty refused the API token" in err
+    assert "oncall credentials set pagerduty-token" in err
+    assert "stale-token" not in err
+
+    memory_keyring.set_password("oncall", "pagerduty-token", paged_october.token)
+    assert cli(args, seeded_team.now) == 0
+    out = capsys.readouterr().out
+    assert "3 were inserted" in out
+    assert "Zed Outsider <zed@contractor.example> (2 pages); add --map PZED=HANDLE" in out
+
+
+def test_cli_credentials_set_status_delete(
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    now: datetime,
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("u+secret-token\n"))
+    assert cli(["credentials", "set", "pagerduty-token"], now) == 0
+    assert memory_keyring.secrets == {("oncall", "pagerduty-token"): "u+secret-token"}
+    assert cli(["credentials", "status", "pagerduty-token"], now) == 0
+    assert cli(["credentials", "delete", "pagerduty-token"], now) == 0
+    out = capsys.readouterr().out
+    assert "pagerduty-token: stored" in out
+    assert "pagerduty-token: deleted" in out
+    assert "u+secret-token" not in out
+    assert memory_keyring.secrets == {}
+
+
+def test_cli_credentials_without_a_keyring_explains_and_stores_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], now: datetime
+) -> None:
+    import io
+
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setattr("sys.stdin", io.StringIO("u+secret-token\n"))
+    assert cli(["credentials", "set", "pagerduty-token"], now) == 1
+    err = capsys.readouterr().err
+    assert "none is available right now" in err
+    assert "u+secret-token" not in err
