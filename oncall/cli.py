@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from oncall.app import AppContext
     from oncall.domain.model import Engineer, Gap, Provenance, Shift, Team, TeamPlan
 
-SUBCOMMANDS: frozenset[str] = frozenset({"team", "schedule", "who", "import", "credentials"})
+SUBCOMMANDS: frozenset[str] = frozenset(
+    {"team", "schedule", "who", "import", "credentials", "checklist", "page"}
+)
 SCHEDULE_SCHEMA = "oncall.schedule/1"
 WHO_SCHEMA = "oncall.who/1"
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -116,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     import_sources = imports.add_subparsers(dest="import_source", required=True, metavar="SOURCE")
     _add_import_pagerduty(import_sources, common)
     _add_credentials(commands, common)
+    _add_triage(commands, common)
     return parser
 
 
@@ -147,6 +150,8 @@ def main(argv: Sequence[str], *, clock: Callable[[], datetime] | None = None) ->
 def _run(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> int:
     if args.command == "credentials":
         return _credentials(args)  # the keyring only: no database
+    if args.command in ("checklist", "page"):
+        return _triage(args, clock)
     if args.command == "import" and args.import_source == "pagerduty":
         return _import_pagerduty(args, clock)
     if args.command == "team" and args.team_command == "import":
@@ -742,3 +747,130 @@ def _pagerduty_json(report: Any) -> dict[str, Any]:
         "rejections": [{"source_id": r.source_id, "reason": r.reason} for r in report.rejected],
         "batch_id": report.batch_id,
     }
+
+
+# ---------------------------------------------------------------------------------- triage
+# `oncall checklist validate FILE...`, `oncall checklist list`, `oncall page [--checklist ID]`
+# (issue 6). `page` starts the incident in the database, then replaces this process with the
+# window opened on the runner: `python -m oncall --resume-incident ID` (the window's flag).
+
+RESUME_FLAG = "--resume-incident"
+
+
+def _add_triage(commands: Any, common: argparse.ArgumentParser) -> None:
+    checklist = commands.add_parser(
+        "checklist", parents=[common], help="validate or list triage checklists"
+    )
+    actions = checklist.add_subparsers(dest="checklist_command", required=True, metavar="ACTION")
+    validate = actions.add_parser(
+        "validate", parents=[common], help="check checklist files (see docs/checklists.md)"
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="checklist YAML files")
+    actions.add_parser(
+        "list", parents=[common], help="the checklists the runner offers (shipped and team)"
+    )
+    page = commands.add_parser(
+        "page", parents=[common], help="I've been paged: start an incident and open the runner"
+    )
+    page.add_argument(
+        "--checklist", metavar="ID", default="web-triage", help="checklist id (default web-triage)"
+    )
+    page.add_argument(
+        "--no-window",
+        action="store_true",
+        help="only start (or find) the incident and print its id; do not open the window",
+    )
+
+
+def _triage(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> int:
+    if args.command == "checklist" and args.checklist_command == "validate":
+        return _checklist_validate(args, clock)
+    if args.command == "checklist":
+        return _checklist_list(args, clock)
+    return _page(args, clock)
+
+
+def _today(clock: Callable[[], datetime] | None) -> date:
+    from oncall.app import utc_now
+
+    return (clock or utc_now)().date()
+
+
+def _checklist_library(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> Any:
+    from oncall.app import prepare_context
+    from oncall.exchange import checklists
+
+    settings = prepare_context(
+        getattr(args, "data_dir", None), demo=getattr(args, "demo", False)
+    ).settings
+    folder = Path(settings.checklist_dir).expanduser() if settings.checklist_dir else None
+    return checklists.load_library(folder, today=_today(clock))
+
+
+def _checklist_validate(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> int:
+    from oncall.exchange import checklists
+
+    shipped = checklists.load_library(today=_today(clock))
+    shipped.problems.clear()  # only the files asked about are reported
+    files = [Path(f) for f in args.files]
+    library = checklists.load_files(files, today=_today(clock), base=shipped)
+    for problem in library.problems:
+        print(problem)
+    bad = {p.path for p in library.problems if not p.warning}
+    for name in args.files:
+        if name not in bad:
+            print(f"{name}: ok")
+    if bad:
+        print(f"{len(bad)} of {len(args.files)} file(s) have errors and would not load",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _checklist_list(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> int:
+    from oncall.exchange.checklists import defaults_dir
+
+    library = _checklist_library(args, clock)
+    shipped = defaults_dir()
+    rows = []
+    for checklist_id, checklist in sorted(library.checklists.items()):
+        source = library.sources.get(checklist_id)
+        where = "shipped" if source is not None and source.parent == shipped else str(source)
+        rows.append((checklist_id, str(checklist.version), str(len(checklist.steps)),
+                     checklist.title, where))  # fmt: skip
+    _print_table(("ID", "VERSION", "STEPS", "TITLE", "FROM"), rows)
+    for problem in library.errors:
+        print(f"oncall: not loaded: {problem}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _page(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> int:
+    from oncall.db import incidents
+
+    library = _checklist_library(args, clock)
+    checklist = library.get(args.checklist)
+    if checklist is None:
+        known = ", ".join(sorted(library.checklists)) or "none"
+        raise CliError(f'no checklist "{args.checklist}" (checklists: {known})')
+    ctx = _open(args, clock)
+    incident = incidents.open_incident(ctx.sessions)
+    if incident is not None:
+        print(f"incident {incident.id} is still open (since {_utc_text(incident.opened_at)}); "
+              "resuming it")  # fmt: skip
+    else:
+        me = ctx.settings.me_engineer_id
+        incident, _runner = incidents.start_incident(
+            ctx.sessions, checklist, ctx.clock(), library=library.checklists, engineer_id=me
+        )
+        print(f"incident {incident.id} started with {checklist.id} v{checklist.version}")
+    if args.no_window:
+        print(incident.id)
+        return EXIT_OK
+    argv = [sys.executable, "-m", "oncall", RESUME_FLAG, str(incident.id)]
+    if getattr(args, "data_dir", None):
+        argv += ["--data-dir", args.data_dir]
+    if getattr(args, "demo", False):
+        argv.append("--demo")
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)  # the window takes over this process
+    return EXIT_OK  # only reached when execv is replaced (tests)

@@ -19,6 +19,7 @@ class Settings:
     horizon_days: int = 180  # how far ahead the shift ledger is materialised
     theme: str = "system"  # "system", "light" or "night"
     schedule_zoom: str = "month"  # "week", "month" or "quarter"
+    checklist_dir: str = ""  # a team folder of triage checklists (*.yaml); "" = shipped only
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""
