@@ -8,16 +8,17 @@ computed from aware instants so a 23 h or 25 h local day still adds up to its re
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from itertools import pairwise
+from functools import lru_cache
 
 from oncall.domain.model import Band, Channel, Role
 from oncall.domain.zones import localize_utc, zone_info
 
 _DAY = timedelta(days=1)
 _HOUR = timedelta(hours=1)
+_ZERO = timedelta()
 _MIDNIGHT = time()
 
 
@@ -170,19 +171,60 @@ def band_at(
     return settings.band_of(instant.astimezone(zone_info(zone)), holidays)
 
 
-def _day_cuts(day: date, zone: str, settings: LoadSettings) -> list[tuple[datetime, int]]:
-    """The UTC instants where the band may change on local ``day`` (midnight first, next midnight
-    last), each with the local minute it starts at. Times in a DST gap move forward (zones.py)."""
-    ss, se = settings._sleep
-    bs, be = settings._business
-    minutes = sorted({0, ss, se, bs, be})
-    cuts = [(localize_utc(datetime.combine(day, time(m // 60, m % 60)), zone), m) for m in minutes]
-    cuts.append((localize_utc(datetime.combine(day + _DAY, _MIDNIGHT), zone), 24 * 60))
-    # A DST change can make two readings land on one instant; never let time run backwards.
-    for i in range(1, len(cuts)):
-        if cuts[i][0] < cuts[i - 1][0]:
-            cuts[i] = (cuts[i - 1][0], cuts[i][1])
-    return cuts
+class DayCuts:
+    """The band pieces of local days in one zone under one set of settings, computed once per
+    day and kept (a load report walks the same few hundred days for every engineer)."""
+
+    __slots__ = ("_days", "settings", "tz", "zone")
+
+    def __init__(self, zone: str, settings: LoadSettings) -> None:
+        self.zone = zone
+        self.tz = zone_info(zone)
+        self.settings = settings
+        self._days: dict[date, tuple[tuple[datetime, datetime, Band, Band], ...]] = {}
+
+    def pieces(self, day: date) -> tuple[tuple[datetime, datetime, Band, Band], ...]:
+        """``(start, end, band on a workday, band on a weekend or holiday)`` for each piece of
+        local ``day``, midnight to midnight, in time order (DST gaps move forward, zones.py)."""
+        found = self._days.get(day)
+        if found is None:
+            if len(self._days) > 20_000:  # years of days: plenty; keep memory bounded
+                self._days.clear()
+            found = self._days[day] = self._compute(day)
+        return found
+
+    def _compute(self, day: date) -> tuple[tuple[datetime, datetime, Band, Band], ...]:
+        settings, zone = self.settings, self.zone
+        ss, se = settings._sleep
+        bs, be = settings._business
+        minutes = sorted({0, ss, se, bs, be})
+        cuts = [localize_utc(datetime.combine(day, time(m // 60, m % 60)), zone) for m in minutes]
+        cuts.append(localize_utc(datetime.combine(day + _DAY, _MIDNIGHT), zone))
+        pieces = []
+        for i, m in enumerate(minutes):
+            # A DST change can make two readings land on one instant; never run backwards.
+            a, b = cuts[i], max(cuts[i], cuts[i + 1])
+            cuts[i + 1] = b
+            if settings.in_sleep(m):
+                pieces.append((a, b, Band.SLEEP, Band.SLEEP))
+            elif bs <= m < be:
+                pieces.append((a, b, Band.BUSINESS, Band.OFF_HOURS))
+            else:
+                pieces.append((a, b, Band.OFF_HOURS, Band.OFF_HOURS))
+        return tuple(pieces)
+
+    def first_day(self, instant: datetime) -> date:
+        """The local day whose pieces hold ``instant``."""
+        day = instant.astimezone(self.tz).date()
+        if self.pieces(day)[0][0] > instant:  # a repeated hour read as the day before
+            day -= _DAY
+        return day
+
+
+@lru_cache(maxsize=256)
+def day_cuts(zone: str, settings: LoadSettings) -> DayCuts:
+    """The shared :class:`DayCuts` of a zone and settings."""
+    return DayCuts(zone, settings)
 
 
 def walk_bands(
@@ -191,34 +233,75 @@ def walk_bands(
     zone: str,
     settings: LoadSettings = DEFAULT_SETTINGS,
     holidays: Collection[date] = (),
-):
-    """Yield ``(local_date, band, seg_start, seg_end)`` for the pieces of ``[start, end)`` in
-    ``zone``, in time order; the pieces tile the interval exactly."""
+) -> Iterator[tuple[date, Band, datetime, datetime]]:
+    """Yield ``(local_date, band, piece_start, piece_end)`` for the pieces of ``[start, end)``
+    in ``zone``, in time order; the pieces tile the interval exactly."""
     if end <= start:
         return
-    tz = zone_info(zone)
-    day = start.astimezone(tz).date() - _DAY  # a fall-back can start a day "early"
-    last = end.astimezone(tz).date()
+    cuts = day_cuts(zone, settings)
     weekend = settings.weekend_days
-    ss, se = settings._sleep
-    bs, be = settings._business
-    while day <= last:
-        cuts = _day_cuts(day, zone, settings)
-        if cuts[-1][0] > start and cuts[0][0] < end:
-            off_day = day.weekday() in weekend or (bool(holidays) and day in holidays)
-            for (a, m), (b, _) in pairwise(cuts):
-                lo = a if a > start else start
-                hi = b if b < end else end
-                if hi <= lo:
-                    continue
-                if (m >= ss or m < se) if ss > se else (ss <= m < se):
-                    band = Band.SLEEP
-                elif off_day or not (bs <= m < be):
-                    band = Band.OFF_HOURS
-                else:
-                    band = Band.BUSINESS
-                yield day, band, lo, hi
+    day = cuts.first_day(start)
+    while True:
+        pieces = cuts.pieces(day)
+        if pieces[0][0] >= end:
+            return
+        off_day = day.weekday() in weekend or (bool(holidays) and day in holidays)
+        for a, b, workday, offday in pieces:
+            if b <= start or a >= end or a == b:
+                continue
+            yield day, offday if off_day else workday, max(a, start), min(b, end)
         day += _DAY
+
+
+def accumulate(
+    spans: Iterable[tuple[datetime, datetime]],
+    zone: str,
+    settings: LoadSettings = DEFAULT_SETTINGS,
+    holidays: Collection[date] = (),
+    per_day: dict[date, timedelta] | None = None,
+) -> BandHours:
+    """:func:`split_by_band` summed over many spans (sorted or not), without generator overhead;
+    when ``per_day`` is given, each local day's total is added to it."""
+    cuts = day_cuts(zone, settings)
+    weekend_days = settings.weekend_days
+    business = off = sleep = weekend = holiday = timedelta()
+    sleep_band, business_band = Band.SLEEP, Band.BUSINESS
+    for start, end in spans:
+        if end <= start:
+            continue
+        day = cuts.first_day(start)
+        while True:
+            pieces = cuts.pieces(day)
+            if pieces[0][0] >= end:
+                break
+            is_weekend = day.weekday() in weekend_days
+            is_holiday = bool(holidays) and day in holidays
+            off_day = is_weekend or is_holiday
+            total = timedelta()
+            for a, b, workday, offday in pieces:
+                if b <= start:
+                    continue
+                if a >= end:
+                    break
+                length = (b if b < end else end) - (a if a > start else start)
+                if length <= _ZERO:
+                    continue
+                band = offday if off_day else workday
+                if band is sleep_band:
+                    sleep += length
+                elif band is business_band:
+                    business += length
+                else:
+                    off += length
+                total += length
+            if is_weekend:
+                weekend += total
+            if is_holiday:
+                holiday += total
+            if per_day is not None and total:
+                per_day[day] = per_day.get(day, _ZERO) + total
+            day += _DAY
+    return BandHours(business / _HOUR, off / _HOUR, sleep / _HOUR, weekend / _HOUR, holiday / _HOUR)
 
 
 def split_by_band(
@@ -230,19 +313,4 @@ def split_by_band(
 ) -> BandHours:
     """Hours of ``[start, end)`` in each band of ``zone``'s local day, weekend and holiday hours
     marked. The three bands always add up to the real elapsed time (23 h and 25 h days too)."""
-    totals = {Band.BUSINESS: timedelta(), Band.OFF_HOURS: timedelta(), Band.SLEEP: timedelta()}
-    weekend = holiday = timedelta()
-    for day, band, lo, hi in walk_bands(start, end, zone, settings, holidays):
-        length = hi - lo
-        totals[band] += length
-        if day.weekday() in settings.weekend_days:
-            weekend += length
-        if holidays and day in holidays:
-            holiday += length
-    return BandHours(
-        totals[Band.BUSINESS] / _HOUR,
-        totals[Band.OFF_HOURS] / _HOUR,
-        totals[Band.SLEEP] / _HOUR,
-        weekend / _HOUR,
-        holiday / _HOUR,
-    )
+    return accumulate(((start, end),), zone, settings, holidays)
