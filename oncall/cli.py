@@ -698,8 +698,7 @@ def _import_pagerduty(args: argparse.Namespace, clock: Callable[[], datetime] | 
             dry_run=args.dry_run,
             now=ctx.clock(),
         ):
-            if isinstance(value, pagerduty.ImportReport):
-                report = value
+            report = getattr(value, "report", None) or report
     except pagerduty.TokenRefusedError as error:
         raise CliError(
             str(error).replace("Settings → PagerDuty", f"oncall credentials set {PAGERDUTY_TOKEN}")
@@ -710,11 +709,9 @@ def _import_pagerduty(args: argparse.Namespace, clock: Callable[[], datetime] | 
     if args.json:
         print(json.dumps(_pagerduty_json(report), indent=2, ensure_ascii=False))
         return EXIT_OK
-    verb = "would be" if report.dry_run else "were"
     print(
-        f"PagerDuty {_utc_text(since)} to {_utc_text(until)}: {report.entries} notifications; "
-        f"{report.inserted} {verb} inserted, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {report.rejected_count} rejected"
+        f"PagerDuty {_utc_text(since)} to {_utc_text(until)}: {report.rows} notifications: "
+        f"{report.summary()}"
     )
     for user in report.unmatched:
         print(
@@ -730,23 +727,8 @@ def _import_pagerduty(args: argparse.Namespace, clock: Callable[[], datetime] | 
 
 
 def _pagerduty_json(report: Any) -> dict[str, Any]:
-    return {
-        "schema": PAGERDUTY_SCHEMA,
-        "since": _utc_text(report.since),
-        "until": _utc_text(report.until),
-        "dry_run": report.dry_run,
-        "entries": report.entries,
-        "inserted": report.inserted,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "rejected": report.rejected_count,
-        "unmatched": [
-            {"user_id": u.user_id, "name": u.name, "email": u.email, "pages": u.pages}
-            for u in report.unmatched
-        ],
-        "rejections": [{"source_id": r.source_id, "reason": r.reason} for r in report.rejected],
-        "batch_id": report.batch_id,
-    }
+    return {"schema": PAGERDUTY_SCHEMA, **report.to_json()}
+
 
 
 # ---------------------------------------------------------------------------------- triage

@@ -13,7 +13,6 @@ if TYPE_CHECKING:  # annotations only: jobs is imported on the way to the window
     from sqlalchemy.orm import Session, sessionmaker
 
     from oncall.credentials import Secret
-    from oncall.exchange.pagerduty import ImportReport
     from oncall.exchange.pages_csv import ImportReport as PagesReport
 
 
@@ -65,9 +64,10 @@ def import_pagerduty(
     sleep: Callable[[float], None] = time.sleep,
     now: datetime | None = None,
     window: timedelta | None = None,
-) -> Iterator[Progress | ImportReport]:
+) -> Iterator[Progress]:
     """Import PagerDuty's notify log entries of ``[since, until)`` as pages; the last value
-    yielded is the :class:`oncall.exchange.pagerduty.ImportReport`.
+    yielded is an :class:`ImportProgress` whose ``report`` is the
+    :class:`oncall.exchange.pagerduty.ImportReport` (same outcome names as the CSV import's).
 
     Reads every window first (progress per window), then looks up the paged users' emails,
     then writes everything in one transaction: all or nothing, and a cancel before the end
@@ -122,8 +122,8 @@ def import_pagerduty(
             s.rollback()
         else:
             s.commit()
-    yield Progress(scale, scale, "Done")
-    yield report
+    done = f"{'Dry run: ' if dry_run else ''}{report.summary()}"
+    yield ImportProgress(scale, scale, done, report)  # type: ignore[arg-type]  (same shape)
 
 
 # ---------------------------------------------------------------------------------- paging history

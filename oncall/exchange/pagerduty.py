@@ -557,6 +557,47 @@ class ImportReport:
         """Whether the import wrote (or, dry, would write) anything."""
         return bool(self.inserted or self.updated)
 
+    @property
+    def rows(self) -> int:
+        """The notify entries read (the rows every outcome is counted over)."""
+        return self.entries
+
+    def counts(self) -> dict[str, int]:
+        """The outcome counts by the CSV import's names (``pages_csv.OUTCOMES``); PagerDuty
+        entries are unique, so ``duplicate_in_file`` is always 0."""
+        return {
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicate_in_file": 0,
+            "rejected": self.rejected_count,
+        }
+
+    def adds_up(self) -> bool:
+        """True when every entry has exactly one outcome."""
+        return sum(self.counts().values()) == self.rows
+
+    def summary(self) -> str:
+        """One line of counts: ``3 inserted, 0 updated, ...``."""
+        return ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in self.counts().items())
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready values (``oncall import pagerduty --json``)."""
+        return {
+            "since": utc_param(self.since),
+            "until": utc_param(self.until),
+            "dry_run": self.dry_run,
+            "batch_id": self.batch_id,
+            "rows": self.rows,
+            "counts": self.counts(),
+            "unmatched": [
+                {"user_id": u.user_id, "name": u.name, "email": u.email, "pages": u.pages}
+                for u in self.unmatched
+            ],
+            "rejections": [{"source_id": r.source_id, "reason": r.reason} for r in self.rejected],
+            "requests": self.requests,
+        }
+
 
 def engineers_by_email(s: Session) -> dict[str, int]:
     """Every engineer's id by lower-cased email (inactive ones too: history outlives them)."""

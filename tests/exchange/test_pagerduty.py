@@ -276,8 +276,10 @@ def run_import(seeded: Seeded, pd: FakePagerDuty, **kw: Any) -> tuple[list[Progr
             seeded.ctx.sessions, pd.token, SINCE, UNTIL, base_url=pd.url, now=seeded.now, **kw
         )
     )
-    *progress, report = values
-    return progress, report
+    *progress, last = values
+    assert last.report is not None
+    assert last.report.adds_up()
+    return [*progress, last], last.report
 
 
 def stored(seeded: Seeded) -> list[Page]:
@@ -482,21 +484,30 @@ def test_cli_imports_with_the_stored_token_and_prints_json(
     ]
     assert cli([*args, "--dry-run"], seeded_team.now) == 0
     dry = json.loads(capsys.readouterr().out)
-    assert (dry["dry_run"], dry["inserted"], stored(seeded_team)) == (True, 3, [])
+    assert (dry["dry_run"], dry["counts"]["inserted"], stored(seeded_team)) == (True, 3, [])
 
     assert cli([*args, "--map", "PZED=dev"], seeded_team.now) == 0
     out = capsys.readouterr().out
     report = json.loads(out)
     assert report["schema"] == "oncall.import.pagerduty/1"
     assert (report["since"], report["until"]) == ("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z")
-    assert (report["entries"], report["inserted"], report["rejected"]) == (5, 5, 0)
+    assert report["rows"] == 5
+    assert report["counts"] == {
+        "inserted": 5,
+        "updated": 0,
+        "unchanged": 0,
+        "duplicate_in_file": 0,
+        "rejected": 0,
+    }
     assert report["unmatched"] == []
     assert paged_october.token not in out
     assert len(stored(seeded_team)) == 5
 
     assert cli(args, seeded_team.now) == 0
     again = json.loads(capsys.readouterr().out)
-    assert (again["inserted"], again["unchanged"], again["batch_id"]) == (0, 5, None)
+    # Zed is not mapped this time: the engineer stored last time is kept, nothing changes.
+    assert (again["counts"]["inserted"], again["counts"]["unchanged"]) == (0, 5)
+    assert again["batch_id"] is None
 
 
 def test_cli_names_unmatched_users_and_a_bad_token(
@@ -525,7 +536,7 @@ def test_cli_names_unmatched_users_and_a_bad_token(
     memory_keyring.set_password("oncall", "pagerduty-token", paged_october.token)
     assert cli(args, seeded_team.now) == 0
     out = capsys.readouterr().out
-    assert "3 were inserted" in out
+    assert "3 inserted, 0 updated, 0 unchanged, 0 duplicate in file, 2 rejected" in out
     assert "Zed Outsider <zed@contractor.example> (2 pages); add --map PZED=HANDLE" in out
 
 
