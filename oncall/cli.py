@@ -730,7 +730,6 @@ def _pagerduty_json(report: Any) -> dict[str, Any]:
     return {"schema": PAGERDUTY_SCHEMA, **report.to_json()}
 
 
-
 # ---------------------------------------------------------------------------------- triage
 # `oncall checklist validate FILE...`, `oncall checklist list`, `oncall page [--checklist ID]`
 # (issue 6). `page` starts the incident in the database, then replaces this process with the
