@@ -433,12 +433,14 @@ class _Checker:
                 )
             )
         n = len(cells)
-
-        def cell(i: int) -> str:
-            return cells[i].strip() if 0 <= i < n else ""
+        if n != width:
+            cells = cells[:width] if n > width else cells + [""] * (width - n)
+        else:
+            cells = cells[:]
+        cells.append("")  # index -1 (a column the file lacks) reads as empty
 
         # source
-        source = cell(self.i_source).lower() or (self.default_source or "")
+        source = cells[self.i_source].strip().lower() or (self.default_source or "")
         if not source:
             errors.append((self._column("source"), "", "E_REQUIRED", "source is empty"))
         elif not page_store.SOURCE_PATTERN.match(source):
@@ -452,8 +454,8 @@ class _Checker:
                 )
             )
         # identifiers and text
-        source_id = cell(self.i_source_id)
-        incident = cell(self.i_incident)
+        source_id = cells[self.i_source_id].strip()
+        incident = cells[self.i_incident].strip()
         if self.columns.multi_engineer and source_id and not incident:
             incident = source_id  # an incident-level export: its id is the incident
         base_id = source_id or incident
@@ -470,6 +472,8 @@ class _Checker:
             ("source_id", base_id, page_store.MAX_ID),
             ("incident_id", incident, page_store.MAX_ID),
         ):
+            if not value:
+                continue
             if len(value) > limit:
                 errors.append(
                     (
@@ -488,12 +492,14 @@ class _Checker:
                         "holds control characters",
                     )
                 )
-        title = cell(self.i_title).replace("\r\n", "\n")
-        service = cell(self.i_service)
+        title = cells[self.i_title].strip().replace("\r\n", "\n")
+        service = cells[self.i_service].strip()
         for canonical, value, limit, breaks in (
             ("title", title, page_store.MAX_TITLE, False),
             ("service", service, page_store.MAX_TEXT, True),
         ):
+            if not value:
+                continue
             if len(value) > limit:
                 errors.append(
                     (
@@ -521,7 +527,7 @@ class _Checker:
             ("urgency", self.i_urgency, _URGENCY, "high, low"),
             ("channel", self.i_channel, _CHANNEL, "phone, sms, push, email, chat, other"),
         ):
-            raw = cell(i)
+            raw = cells[i].strip()
             value = table.get(raw.lower()) if raw else ""
             if value is None:
                 errors.append((self._column(canonical), raw, "E_ENUM", f"not one of {words}"))
@@ -530,7 +536,7 @@ class _Checker:
         severity, urgency, channel = enums
         if not severity and self.i_severity < 0 and urgency:
             severity = urgency  # formats.md 4.4: urgency high -> high, low -> low
-        tz = cell(self.i_tz)
+        tz = cells[self.i_tz].strip()
         if tz and tz not in _zones():
             errors.append(
                 (
@@ -541,15 +547,15 @@ class _Checker:
                 )
             )
         # instants
-        raw_paged = cell(self.i_paged)
+        raw_paged = cells[self.i_paged].strip()
         paged = None
         if not raw_paged:
             errors.append((self._column("paged_at"), "", "E_REQUIRED", "paged_at is empty"))
         else:
             paged = self._instant(raw_paged, "paged_at", errors)
-        raw_ack = cell(self.i_ack)
+        raw_ack = cells[self.i_ack].strip()
         ack = self._instant(raw_ack, "acknowledged_at", errors) if raw_ack else None
-        raw_secs = cell(self.i_ack_seconds)
+        raw_secs = cells[self.i_ack_seconds].strip()
         if raw_secs and not raw_ack and paged is not None:
             try:
                 ack = paged + timedelta(seconds=float(raw_secs))
@@ -562,7 +568,7 @@ class _Checker:
                         "not a number of seconds",
                     )
                 )
-        raw_res = cell(self.i_resolved)
+        raw_res = cells[self.i_resolved].strip()
         res = self._instant(raw_res, "resolved_at", errors) if raw_res else None
         if paged is not None:
             if paged > self.latest:
@@ -597,7 +603,7 @@ class _Checker:
                 )
             )
         # engineers
-        raw_engineer = cell(self.i_engineer)
+        raw_engineer = cells[self.i_engineer].strip()
         if self.columns.multi_engineer:
             people = [p.strip() for p in re.split(r"[;,]", raw_engineer) if p.strip()]
         else:
