@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 SUBCOMMANDS: frozenset[str] = frozenset(
     {"team", "schedule", "who", "import", "credentials", "checklist", "page"}
+    | {"report", "export", "log-page"}
 )
 SCHEDULE_SCHEMA = "oncall.schedule/1"
 WHO_SCHEMA = "oncall.who/1"
@@ -117,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     import_sources = imports.add_subparsers(dest="import_source", required=True, metavar="SOURCE")
     _add_import_pagerduty(import_sources, common)
+    _add_pages(commands, import_sources, common)
     _add_credentials(commands, common)
     _add_triage(commands, common)
     return parser
@@ -152,6 +154,8 @@ def _run(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> int:
         return _credentials(args)  # the keyring only: no database
     if args.command in ("checklist", "page"):
         return _triage(args, clock)
+    if _pages_command(args):
+        return _pages(args, clock)
     if args.command == "import" and args.import_source == "pagerduty":
         return _import_pagerduty(args, clock)
     if args.command == "team" and args.team_command == "import":
@@ -855,3 +859,350 @@ def _page(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> int
     sys.stdout.flush()
     os.execv(sys.executable, argv)  # the window takes over this process
     return EXIT_OK  # only reached when execv is replaced (tests)
+
+
+# ---------------------------------------------------------------------------------- paging history
+# `oncall import pages`, `oncall report load`, `oncall export pay`, `oncall log-page`
+# (docs/cli.md "Paging history"). `oncall import pagerduty` is the PagerDuty section's.
+
+PAGES_IMPORT_SCHEMA = "oncall.import.pages/1"
+LOAD_SCHEMA = "oncall.load/1"
+LOG_PAGE_SCHEMA = "oncall.page/1"
+#: Exit code of an import (or dry run) in which some rows were rejected: the valid rows were
+#: imported (formats.md 4.3: all valid rows commit in one transaction), the rejected listed.
+EXIT_REJECTED = 3
+_ERRORS_SHOWN = 50
+
+
+def _add_pages(commands: Any, import_sources: Any, common: argparse.ArgumentParser) -> None:
+    pages = import_sources.add_parser(
+        "pages",
+        parents=[common],
+        help="import paging history from a CSV file (PagerDuty exports import directly)",
+    )
+    pages.add_argument("file", metavar="FILE", help="a CSV file (docs/cli.md: columns)")
+    pages.add_argument("--zone", metavar="ZONE", help="read times without an offset in this zone")
+    pages.add_argument("--source", metavar="S", help="the source of rows without one (pagerduty…)")
+    pages.add_argument(
+        "--map",
+        metavar="VALUE=ENGINEER",
+        action="append",
+        default=[],
+        help="page the file's engineer VALUE as this engineer (handle, email or id); repeat",
+    )
+    pages.add_argument("--dry-run", action="store_true", help="show the outcome; save nothing")
+    pages.add_argument("--rejected-out", metavar="FILE", help="write the rejected rows as CSV")
+    pages.add_argument("--json", action="store_true", help=f"print JSON ({PAGES_IMPORT_SCHEMA})")
+
+    report = commands.add_parser("report", parents=[common], help="reports (on-call load)")
+    kinds = report.add_subparsers(dest="report_kind", required=True, metavar="REPORT")
+    load = kinds.add_parser(
+        "load", parents=[common], help="per engineer: on-call hours by band, pages, nights"
+    )
+    _add_range(load, default_days=28)
+    load.add_argument("--team", metavar="T", help="only this team's members (name or id)")
+    load.add_argument("--json", action="store_true", help=f"print JSON ({LOAD_SCHEMA})")
+
+    export = commands.add_parser("export", parents=[common], help="exports (pay and time off)")
+    exports = export.add_subparsers(dest="export_kind", required=True, metavar="EXPORT")
+    pay = exports.add_parser(
+        "pay", parents=[common], help="CSV of on-call and engaged hours by band per period"
+    )
+    _add_range(pay, default_days=None)
+    pay.add_argument("--period", choices=("week", "month"), default="month")
+    pay.add_argument("--team", metavar="T", help="only this team's members (name or id)")
+    pay.add_argument("--out", metavar="FILE", required=True, help="write the CSV here (atomic)")
+
+    log_page = commands.add_parser(
+        "log-page", parents=[common], help="log a page by hand (from a system we don't import)"
+    )
+    log_page.add_argument("--engineer", metavar="E", required=True, help="handle, email or id")
+    log_page.add_argument("--at", metavar="INSTANT", required=True, help="when it was paged")
+    log_page.add_argument("--ack", metavar="INSTANT", help="when it was acknowledged")
+    log_page.add_argument("--resolved", metavar="INSTANT", help="when it was resolved")
+    log_page.add_argument("--severity", choices=("critical", "high", "medium", "low", "info"))
+    log_page.add_argument("--urgency", choices=("high", "low"))
+    log_page.add_argument("--channel", choices=("phone", "sms", "push", "email", "chat", "other"))
+    log_page.add_argument("--incident", metavar="KEY", default="", help="incident key")
+    log_page.add_argument("--service", metavar="NAME", default="")
+    log_page.add_argument("--title", metavar="TEXT", default="")
+    log_page.add_argument("--tz", metavar="ZONE", help="read times without an offset here")
+    log_page.add_argument("--json", action="store_true", help=f"print JSON ({LOG_PAGE_SCHEMA})")
+
+
+def _add_range(parser: argparse.ArgumentParser, default_days: int | None) -> None:
+    required = default_days is None
+    last = "" if required else f" (default: the last {default_days} days)"
+    parser.add_argument(
+        "--from", dest="start", metavar="DATE", required=required, help=f"first day{last}"
+    )
+    parser.add_argument(
+        "--to", dest="end", metavar="DATE", required=required, help="last day, inclusive"
+    )
+    parser.add_argument("--tz", metavar="ZONE", help="read the dates in this IANA zone")
+
+
+def _pages_command(args: argparse.Namespace) -> bool:
+    return (args.command == "import" and args.import_source == "pages") or args.command in (
+        "report",
+        "export",
+        "log-page",
+    )
+
+
+def _pages(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> int:
+    if args.command == "import":
+        if not Path(args.file).is_file():  # before the database is opened (or created)
+            raise CliError(f"{args.file}: no such file; nothing was imported")
+        ctx = _open(args, clock)
+        return _import_pages(ctx, args)
+    ctx = _open(args, clock)
+    if args.command == "report":
+        return _report_load(ctx, args)
+    if args.command == "export":
+        return _export_pay(ctx, args)
+    return _log_page(ctx, args)
+
+
+def _engineer_of(s: Session, wanted: str) -> Engineer:
+    from oncall.db import queries
+
+    key = wanted.strip().lower()
+    for e in queries.list_engineers(s, include_inactive=True):
+        if key in (str(e.id), e.handle.lower(), e.email.lower()):
+            return e
+    raise CliError(f'no engineer "{wanted}" (give a handle, email or id)')
+
+
+def _import_pages(ctx: AppContext, args: argparse.Namespace) -> int:
+    import time as clock_time
+
+    from oncall.exchange.pages_csv import PagesFileError
+    from oncall.jobs import import_pages
+
+    with ctx.sessions.begin() as s:
+        engineer_map = {}
+        for item in args.map:
+            value, sep, who = item.rpartition("=")
+            if not sep or not value.strip():
+                raise CliError(f'--map "{item}": write VALUE=ENGINEER, e.g. "Ada L=ada"')
+            engineer_map[value.strip()] = _engineer_of(s, who).id
+    name = Path(args.file).name
+    last_print = 0.0
+    report = None
+    try:
+        for progress in import_pages(
+            ctx.sessions,
+            args.file,
+            zone=args.zone,
+            dry_run=args.dry_run,
+            engineer_map=engineer_map,
+            source=args.source,
+            now=ctx.clock(),
+            rejected_out=args.rejected_out,
+        ):
+            if progress.report is not None:
+                report = progress.report
+                continue
+            # Progress on stderr (stdout stays the result): the first lines at once, then
+            # at most twice a second.
+            tick = clock_time.monotonic()
+            if tick - last_print >= 0.5 or "started" in progress.message or last_print < 1:
+                percent = f" ({progress.fraction:.0%})" if progress.total else ""
+                print(f"oncall: {name}: {progress.message}{percent}", file=sys.stderr, flush=True)
+                last_print = max(tick, 1.0)
+    except PagesFileError as error:
+        raise CliError(
+            f"{args.file}: {error} [{error.code}]\n{args.file}: not imported; nothing was changed"
+        ) from None
+    assert report is not None
+    if args.json:
+        print(json.dumps({"schema": PAGES_IMPORT_SCHEMA, **report.to_json()}, indent=2,
+                         ensure_ascii=False))  # fmt: skip
+    else:
+        for e in report.errors[:_ERRORS_SHOWN]:
+            where = f"{args.file}:{e.line}: record {e.record}"
+            print(f"{where}: {e.column or '(row)'} {e.value!r}: {e.code}: {e.message}")
+        more = len(report.errors) - _ERRORS_SHOWN + report.errors_not_kept
+        if more > 0:
+            print(f"... and {more} more errors (--rejected-out FILE writes them all)")
+        if report.unmatched_engineers:
+            values = ", ".join(sorted(report.unmatched_engineers))
+            print(f"unknown engineers (add them, or --map VALUE=ENGINEER): {values}")
+        if report.ignored_columns:
+            print(f"ignored columns: {', '.join(report.ignored_columns)}")
+        verb = "would import" if args.dry_run else "imported"
+        print(f"{args.file}: {verb} {report.rows} rows: {report.summary()}")
+        if args.dry_run:
+            print("dry run: nothing was saved")
+    return EXIT_REJECTED if report.rejected else EXIT_OK
+
+
+def _range(ctx: AppContext, args: argparse.Namespace, zone: str, days: int) -> tuple[date, date]:
+    today = ctx.clock().astimezone(ZoneInfo(zone)).date()
+    try:
+        last = date.fromisoformat(args.end) if args.end else today - timedelta(days=1)
+        first = date.fromisoformat(args.start) if args.start else last - timedelta(days=days - 1)
+    except ValueError:
+        raise CliError("--from and --to take dates such as 2026-11-16") from None
+    if last < first:
+        raise CliError(f"--to ({last}) must not come before --from ({first})")
+    return first, last
+
+
+def _load_json(load: Any) -> dict[str, Any]:
+    e = load.engineer
+
+    def hours(b: Any) -> dict[str, float]:
+        return {
+            "total": round(b.total, 2),
+            "business": round(b.business, 2),
+            "off_hours": round(b.off_hours, 2),
+            "sleep": round(b.sleep, 2),
+            "weekend": round(b.weekend, 2),
+            "holiday": round(b.holiday, 2),
+        }
+
+    return {
+        "engineer": _person(e, e.id),
+        "oncall_hours": hours(load.oncall),
+        "days_on_call": len(load.days_on_call),
+        "pages": load.page_count,
+        "interruptions": load.interruption_count,
+        "night_pages": load.night_page_count,
+        "interrupted_nights": len(load.interrupted_nights),
+        "rest_deficit_nights": len(load.rest_deficit_nights),
+        "engaged_hours": hours(load.engaged),
+    }
+
+
+def _report_load(ctx: AppContext, args: argparse.Namespace) -> int:
+    from oncall.domain.load import date_range
+    from oncall.exchange.pay_csv import load_rows
+
+    zone = _zone(ctx, args.tz)
+    first, last = _range(ctx, args, zone, 28)
+    start, end = date_range(first, last, zone)
+    with ctx.sessions.begin() as s:
+        team = _find_team(s, args.team) if args.team else None
+        rows = load_rows(s, start, end, team_id=team.id if team else None)
+    if args.json:
+        document = {
+            "schema": LOAD_SCHEMA,
+            "team": {"id": team.id, "name": team.name, "zone": team.zone} if team else None,
+            "zone": zone,
+            "from": _utc_text(start),
+            "to": _utc_text(end),
+            "engineers": [_load_json(r) for r in rows],
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    title = team.name if team else "all engineers"
+    print(f"on-call load, {title}: {first} to {last} ({zone}; hours in each engineer's zone)")
+    table = [
+        (
+            f"{r.engineer.name} ({r.engineer.handle})",
+            f"{r.oncall.total:.1f}",
+            f"{r.oncall.business:.1f}",
+            f"{r.oncall.off_hours:.1f}",
+            f"{r.oncall.sleep:.1f}",
+            str(r.page_count),
+            str(r.interruption_count),
+            str(r.night_page_count),
+            str(len(r.interrupted_nights)),
+            str(len(r.rest_deficit_nights)),
+            f"{r.engaged.total:.1f}",
+        )
+        for r in rows
+    ]
+    if not table:
+        print("no engineers")
+        return EXIT_OK
+    _print_table(
+        (
+            "ENGINEER",
+            "ON CALL H",
+            "BUSINESS",
+            "OFF-HOURS",
+            "SLEEP",
+            "PAGES",
+            "INTERRUPTIONS",
+            "NIGHT PAGES",
+            "BROKEN NIGHTS",
+            "REST DEFICIT",
+            "ENGAGED H",
+        ),
+        table,
+    )
+    return EXIT_OK
+
+
+def _export_pay(ctx: AppContext, args: argparse.Namespace) -> int:
+    from oncall.exchange.pay_csv import pay_rows, write_pay_csv
+
+    zone = _zone(ctx, args.tz)
+    first, last = _range(ctx, args, zone, 28)
+    with ctx.sessions.begin() as s:
+        team = _find_team(s, args.team) if args.team else None
+        rows = pay_rows(s, first, last, period=args.period, team_id=team.id if team else None)
+    try:
+        write_pay_csv(Path(args.out), rows)
+    except OSError as error:
+        raise CliError(f"cannot write {args.out}: {error}", EXIT_FAILURE) from None
+    print(f"wrote {len(rows)} rows ({args.period}s, {first} to {last}) to {args.out}",
+          file=sys.stderr)  # fmt: skip
+    return EXIT_OK
+
+
+def _log_page(ctx: AppContext, args: argparse.Namespace) -> int:
+    from oncall.db import pages
+    from oncall.domain.model import Channel, Page, Severity, Urgency
+
+    zone = _zone(ctx, args.tz)
+    with ctx.sessions.begin() as s:
+        engineer = _engineer_of(s, args.engineer)
+        page = Page(
+            id=0,
+            source=pages.MANUAL_SOURCE,
+            source_id="",
+            engineer_id=engineer.id,
+            triggered_at=_instant(args.at, zone, "--at"),
+            acknowledged_at=_instant(args.ack, zone, "--ack") if args.ack else None,
+            resolved_at=_instant(args.resolved, zone, "--resolved") if args.resolved else None,
+            incident_key=args.incident,
+            severity=Severity(args.severity) if args.severity else None,
+            urgency=Urgency(args.urgency) if args.urgency else None,
+            channel=Channel(args.channel) if args.channel else None,
+            service=args.service,
+            title=args.title,
+        )
+        try:
+            stored = pages.log_page(s, page, now=ctx.clock())
+        except ValueError as error:
+            raise CliError(f"page not logged: {error}") from None
+    if args.json:
+        document = {
+            "schema": LOG_PAGE_SCHEMA,
+            "id": stored.id,
+            "source": stored.source,
+            "source_id": stored.source_id,
+            "engineer": _person(engineer, engineer.id),
+            "triggered_at": _utc_text(stored.triggered_at),
+            "acknowledged_at": _optional_utc(stored.acknowledged_at),
+            "resolved_at": _optional_utc(stored.resolved_at),
+            "incident_key": stored.incident_key,
+            "severity": stored.severity.value if stored.severity else None,
+            "urgency": stored.urgency.value if stored.urgency else None,
+            "channel": stored.channel.value if stored.channel else None,
+            "service": stored.service,
+            "title": stored.title,
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    when = _table_time(stored.triggered_at, zone)
+    print(f"logged page #{stored.id} for {engineer.name} at {when} ({zone})")
+    return EXIT_OK
+
+
+def _optional_utc(value: datetime | None) -> str | None:
+    return _utc_text(value) if value is not None else None

@@ -1,0 +1,188 @@
+"""Pay and time-off export: on-call and engaged hours by band, per engineer and period.
+
+One CSV row per engineer per period (ISO week or calendar month), each period read in the
+engineer's own zone and clipped to the asked dates. Hours come from ``oncall.domain.load``
+(the ledger's shifts minus leave, split by band in local time; engaged time is the union of
+engagement intervals). ``weekend`` and ``holiday`` hours overlap the three bands (they mark
+hours of any band), so ``business + off_hours + sleep`` is the total.
+
+:func:`load_rows` also feeds ``oncall report load``: it gathers engineers, shifts, pages,
+leave and public holidays for a range and returns ``EngineerLoad`` values.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from oncall.db import pages as page_store
+from oncall.db import queries
+from oncall.domain.load import DEFAULT_SETTINGS, EngineerLoad, LoadSettings, date_range, team_load
+from oncall.domain.model import Engineer
+from oncall.exchange.pages_csv import guard_cell
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session  # noqa: TID251  (a type only: the caller's session)
+
+log = logging.getLogger(__name__)
+
+PERIODS = ("week", "month")
+COLUMNS = (
+    "engineer_id", "handle", "name", "zone", "period", "period_start", "period_end",
+    "oncall_hours", "oncall_business", "oncall_off_hours", "oncall_sleep", "oncall_weekend",
+    "oncall_holiday", "engaged_hours", "engaged_business", "engaged_off_hours", "engaged_sleep",
+    "engaged_weekend", "engaged_holiday", "days_on_call", "pages", "interruptions",
+    "night_pages",
+)  # fmt: skip
+# Pages this long before a range still shape its first night (the load module's look-back).
+_LOOKBACK = timedelta(days=1)
+
+
+def holiday_dates(engineers: Sequence[Engineer], years: range) -> dict[int, frozenset[date]]:
+    """Each engineer's public holidays (``holidays`` by country and region) in ``years``;
+    an unknown place has none (a typo in a country must not stop an export)."""
+    out: dict[int, frozenset[date]] = {}
+    wanted = [e for e in engineers if e.country]
+    if not wanted:
+        return out
+    import holidays  # only the reports need it
+
+    for e in wanted:
+        try:
+            days = holidays.country_holidays(
+                e.country.upper(), subdiv=e.region or None, years=list(years)
+            )
+        except (NotImplementedError, KeyError, ValueError):
+            log.info("No holiday calendar for %s/%s", e.country, e.region)
+            continue
+        out[e.id] = frozenset(days.keys())
+    return out
+
+
+def load_rows(
+    s: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    team_id: int | None = None,
+    engineers: Sequence[Engineer] | None = None,
+    settings: LoadSettings = DEFAULT_SETTINGS,
+) -> list[EngineerLoad]:
+    """The load of each engineer over ``[start, end)``: a team's members (``team_id``), or
+    ``engineers``, or every active engineer; sorted by name."""
+    if engineers is None:
+        engineers = (
+            queries.team_engineers(s, team_id) if team_id is not None else queries.list_engineers(s)
+        )
+    people = sorted(engineers, key=lambda e: (e.name.lower(), e.id))
+    ids = [e.id for e in people]
+    shifts = [x for x in queries.ledger(s, team_id, start, end) if x.engineer_id in set(ids)]
+    pages = page_store.list_pages(s, engineer_ids=ids, start=start - _LOOKBACK, end=end)
+    leave = queries.list_leave(s, ids, start, end)
+    holidays = holiday_dates(people, range(start.year - 1, end.year + 2))
+    return team_load(people, shifts, pages, leave, holidays, start, end, settings)
+
+
+@dataclass(frozen=True, slots=True)
+class PayPeriod:
+    """One engineer's period: its label (``2026-W46``, ``2026-11``) and local days."""
+
+    label: str
+    first: date
+    last: date  # inclusive
+
+
+def periods(first: date, last: date, kind: str) -> Iterator[PayPeriod]:
+    """ISO weeks (Monday first) or calendar months meeting ``first``..``last``, clipped."""
+    if kind not in PERIODS:
+        raise ValueError(f"period must be week or month, not {kind!r}")
+    day = first
+    while day <= last:
+        if kind == "week":
+            year, week, _ = day.isocalendar()
+            end = day + timedelta(days=6 - day.weekday())
+            label = f"{year}-W{week:02d}"
+        else:
+            following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+            end = following - timedelta(days=1)
+            label = f"{day.year}-{day.month:02d}"
+        yield PayPeriod(label, day, min(end, last))
+        day = min(end, last) + timedelta(days=1)
+
+
+def _hours(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def pay_rows(
+    s: Session,
+    first: date,
+    last: date,
+    *,
+    period: str = "month",
+    team_id: int | None = None,
+    settings: LoadSettings = DEFAULT_SETTINGS,
+) -> list[dict[str, str]]:
+    """The export's rows (:data:`COLUMNS`), per engineer (by name) then period: each period
+    is the engineer's local days, so two engineers' "week 46" are different instants."""
+    engineers = (
+        queries.team_engineers(s, team_id) if team_id is not None else queries.list_engineers(s)
+    )
+    rows: list[dict[str, str]] = []
+    for engineer in sorted(engineers, key=lambda e: (e.name.lower(), e.id)):
+        zone = engineer.zone or "UTC"
+        for p in periods(first, last, period):
+            start, end = date_range(p.first, p.last, zone)
+            (load,) = load_rows(s, start, end, team_id=team_id, engineers=[engineer],
+                                settings=settings)  # fmt: skip
+            on, engaged = load.oncall, load.engaged
+            rows.append(
+                {
+                    "engineer_id": str(engineer.id),
+                    "handle": engineer.handle,
+                    "name": engineer.name,
+                    "zone": zone,
+                    "period": p.label,
+                    "period_start": p.first.isoformat(),
+                    "period_end": p.last.isoformat(),
+                    "oncall_hours": _hours(on.total),
+                    "oncall_business": _hours(on.business),
+                    "oncall_off_hours": _hours(on.off_hours),
+                    "oncall_sleep": _hours(on.sleep),
+                    "oncall_weekend": _hours(on.weekend),
+                    "oncall_holiday": _hours(on.holiday),
+                    "engaged_hours": _hours(engaged.total),
+                    "engaged_business": _hours(engaged.business),
+                    "engaged_off_hours": _hours(engaged.off_hours),
+                    "engaged_sleep": _hours(engaged.sleep),
+                    "engaged_weekend": _hours(engaged.weekend),
+                    "engaged_holiday": _hours(engaged.holiday),
+                    "days_on_call": str(len(load.days_on_call)),
+                    "pages": str(load.page_count),
+                    "interruptions": str(load.interruption_count),
+                    "night_pages": str(load.night_page_count),
+                }
+            )
+    return rows
+
+
+def write_pay_csv(path: Path, rows: Collection[dict[str, str]]) -> None:
+    """Write the rows as CSV atomically (a reader sees the old file or the new one), cells
+    guarded against spreadsheet formulas."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(COLUMNS)
+            for row in rows:
+                writer.writerow([guard_cell(row[c]) for c in COLUMNS])
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
