@@ -175,13 +175,14 @@ class DayCuts:
     """The band pieces of local days in one zone under one set of settings, computed once per
     day and kept (a load report walks the same few hundred days for every engineer)."""
 
-    __slots__ = ("_days", "settings", "tz", "zone")
+    __slots__ = ("_days", "_timeline", "settings", "tz", "zone")
 
     def __init__(self, zone: str, settings: LoadSettings) -> None:
         self.zone = zone
         self.tz = zone_info(zone)
         self.settings = settings
         self._days: dict[date, tuple[tuple[datetime, datetime, Band, Band], ...]] = {}
+        self._timeline: tuple[date, date, Timeline] | None = None
 
     def pieces(self, day: date) -> tuple[tuple[datetime, datetime, Band, Band], ...]:
         """``(start, end, band on a workday, band on a weekend or holiday)`` for each piece of
@@ -213,12 +214,58 @@ class DayCuts:
                 pieces.append((a, b, Band.OFF_HOURS, Band.OFF_HOURS))
         return tuple(pieces)
 
+    def timeline(self, first: date, last: date) -> Timeline:
+        """The pieces of local days ``first`` to ``last`` as one flat, sorted timeline (the last
+        one asked for is kept: a team report asks for the same days for everyone in a zone)."""
+        kept = self._timeline
+        if kept is not None and kept[0] <= first and last <= kept[1]:
+            return kept[2]
+        starts: list[datetime] = []
+        info: list[tuple[date, Band, Band, date | None, bool]] = []
+        nights: dict[date, list[datetime]] = {}
+        weekend = self.settings.weekend_days
+        ss, se = self.settings._sleep
+        bs, be = self.settings._business
+        # Piece i of every day starts at minutes[i] (see _compute); a sleep piece before the
+        # window's end belongs to the night that began the evening before (D5).
+        morning = [self.settings.sleep_wraps and m < se for m in sorted({0, ss, se, bs, be})]
+        day = first
+        while day <= last:
+            is_weekend = day.weekday() in weekend
+            for (a, b, workday, offday), early in zip(self.pieces(day), morning, strict=True):
+                key = None
+                if workday is Band.SLEEP:
+                    key = day - _DAY if early else day
+                    window = nights.get(key)
+                    if window is None:
+                        nights[key] = [a, b]
+                    else:
+                        window[1] = b
+                starts.append(a)
+                info.append((day, workday, offday, key, is_weekend))
+            day += _DAY
+        built = Timeline(starts, info, {k: (a, b) for k, (a, b) in nights.items()})
+        self._timeline = (first, last, built)
+        return built
+
     def first_day(self, instant: datetime) -> date:
         """The local day whose pieces hold ``instant``."""
         day = instant.astimezone(self.tz).date()
         if self.pieces(day)[0][0] > instant:  # a repeated hour read as the day before
             day -= _DAY
         return day
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Consecutive band pieces of a zone: ``starts[i]`` opens piece ``i`` (it runs to the next
+    start); ``info[i]`` is ``(local day, band on a workday, band on a day off, night key or
+    None, whether the day is a weekend)``; ``nights`` maps a night key to its sleep window.
+    Nights at the first and last day may be cut short: ask for a day more each side."""
+
+    starts: list[datetime]
+    info: list[tuple[date, Band, Band, date | None, bool]]
+    nights: dict[date, tuple[datetime, datetime]]
 
 
 @lru_cache(maxsize=256)

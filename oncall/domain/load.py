@@ -14,7 +14,7 @@ Typical use (the Load screen, ``oncall report load``)::
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -25,8 +25,10 @@ from oncall.domain.bands import (
     DEFAULT_SETTINGS,
     BandHours,
     LoadSettings,
+    Timeline,
     accumulate,
     band_at,
+    day_cuts,
     split_by_band,
 )
 from oncall.domain.intervals import Span, union
@@ -304,42 +306,78 @@ def nights(
     """The disturbed nights of one engineer (D5-D8), by key: every night with an interruption in
     its sleep window or engagement reaching into it. ``interrupted`` per D6 (an interruption
     inside, or one engagement overlapping it by ``night_overlap``); ``rest_deficit`` per D8."""
-    tz = zone_info(zone)
-    keys = [_local_night_key(i.start.astimezone(tz), settings) for i in found]
+    found = sorted(found, key=_start)
+    if not found:
+        return []
     merged = union((i.start, i.end) for i in found if i.end > i.start)
-    return _nights(found, keys, merged, zone, settings)
+    tz = zone_info(zone)
+    last = max([found[-1].start, *(b for _, b in merged[-1:])])
+    timeline = day_cuts(zone, settings).timeline(
+        found[0].start.astimezone(tz).date() - _DAY, last.astimezone(tz).date() + _DAY
+    )
+    keys = _classify(found, timeline, (), found[0].start, {b: [] for b in Band})
+    return _nights(found, keys, merged, timeline, settings)
+
+
+def _classify(
+    found: Sequence[Interruption],
+    timeline: Timeline,
+    holidays: Collection[date],
+    start: datetime,
+    by_band: dict[Band, list[Interruption]],
+) -> list[date | None]:
+    """Each interruption's night key (None outside sleep), sweeping the timeline once; those
+    starting at or after ``start`` are also filed under their band in ``by_band``."""
+    starts, info = timeline.starts, timeline.info
+    n = len(starts)
+    keys: list[date | None] = []
+    j = max(bisect_right(starts, found[0].start) - 1, 0) if found else 0
+    for i in found:
+        t = i.start
+        while j + 1 < n and starts[j + 1] <= t:
+            j += 1
+        day, workday, offday, key, weekend = info[j]
+        keys.append(key)
+        if t >= start:
+            off = weekend or (bool(holidays) and day in holidays)
+            by_band[offday if off else workday].append(i)
+    return keys
 
 
 def _nights(
     found: Sequence[Interruption],
     keys: Sequence[date | None],
     merged: Sequence[Span],
-    zone: str,
+    timeline: Timeline,
     settings: LoadSettings,
 ) -> list[Night]:
     """:func:`nights` from the interruptions' night keys and their merged engagement spans."""
-    tz = zone_info(zone)
     in_window: dict[date, list[Interruption]] = defaultdict(list)
     for i, key in zip(found, keys, strict=True):
         if key is not None:
             in_window[key].append(i)
-    windows: dict[date, Span] = {}
+    windows = timeline.nights
+    starts, info = timeline.starts, timeline.info
+    n = len(starts)
     touching: dict[date, list[Span]] = defaultdict(list)
+    k = max(bisect_right(starts, merged[0][0]) - 1, 0) if merged else 0
     for a, b in merged:
-        key = a.astimezone(tz).date() - _DAY
-        while True:
-            window = windows.get(key)
-            if window is None:
-                window = windows[key] = night_window(key, zone, settings)
-            if window[0] >= b:
-                break
-            if window[1] > a:
-                touching[key].append((max(a, window[0]), min(b, window[1])))
-            key += _DAY
+        while k + 1 < n and starts[k + 1] <= a:
+            k += 1
+        m, seen = k, None
+        while m < n and starts[m] < b:
+            key = info[m][3]
+            if key is not None and key != seen:
+                seen = key
+                lo, hi = windows[key]
+                lo, hi = max(a, lo), min(b, hi)
+                if hi > lo:
+                    touching[key].append((lo, hi))
+            m += 1
     result = []
     overlap_needed = settings.night_overlap
     for key in sorted(in_window.keys() | touching.keys()):
-        start, end = windows.get(key) or night_window(key, zone, settings)
+        start, end = windows[key]
         spans = touching.get(key, [])
         inside = tuple(in_window.get(key, ()))
         interrupted = bool(inside) or any(b - a >= overlap_needed for a, b in spans)
@@ -536,19 +574,16 @@ def _load(
     first = bisect_left(triggers, start, lo)
     last = bisect_left(triggers, end, first)
     found = _engineer_interruptions(pages[lo:last], settings)
-    # One local reading per interruption serves its band and its night.
+    # One sweep over the zone's band pieces gives each interruption its band and its night.
+    timeline = day_cuts(zone, settings).timeline(
+        (start - _LOOKBACK).astimezone(tz).date() - _DAY, end.astimezone(tz).date() + 2 * _DAY
+    )
     by_band: dict[Band, list[Interruption]] = {b: [] for b in Band}
-    keys: list[date | None] = []
-    band_of, night_of = settings.band_of, _local_night_key
-    for i in found:
-        local = i.start.astimezone(tz)
-        keys.append(night_of(local, settings))
-        if i.start >= start:
-            by_band[band_of(local, holidays)].append(i)
+    keys = _classify(found, timeline, holidays, start, by_band)
     in_period = tuple(i for i in found if i.start >= start)
     merged = union((i.start, i.end) for i in found if i.end > i.start)
     night_list = tuple(
-        n for n in _nights(found, keys, merged, zone, settings) if start <= n.start < end
+        n for n in _nights(found, keys, merged, timeline, settings) if start <= n.start < end
     )
     engaged_spans = [(max(a, start), min(b, end)) for a, b in merged if b > start and a < end]
     engaged = accumulate(engaged_spans, zone, settings, holidays)
