@@ -672,9 +672,8 @@ class _Checker:
 # ---------------------------------------------------------------------------------- import
 
 
-def _records(binary: io.BufferedReader) -> Generator[tuple[list[str], int], None, None]:
+def _records(text: io.TextIOWrapper) -> Generator[tuple[list[str], int], None, None]:
     """The file's records with the physical line each starts on; file-level errors raised."""
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
     reader = csv.reader(text, strict=False)
     previous_end = 0
     try:
@@ -750,12 +749,14 @@ def import_file(
         binary = open(path, "rb")  # noqa: SIM115 (closed in finally; the generator may pause)
     except OSError as error:
         raise PagesFileError("E_FILE", f"cannot read {path}: {error.strerror}") from None
+    # Progress is the binary file's position: the text layer's tell() is off while iterating.
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
     rejected_file = RejectedWriter(rejected_out) if rejected_out is not None else None
     failed = True
     try:
         if rejected_file is not None:
             rejected_file.__enter__()
-        records = _records(binary)
+        records = _records(text)
         first = next(records, None)
         if first is None or not any(c.strip() for c in first[0]):
             raise PagesFileError("E_NO_HEADER", "the file is empty; a header row is required", 1)
@@ -832,7 +833,7 @@ def import_file(
         yield size, size, f"{report.records:,} rows read: {report.summary()}"
         failed = False
     finally:
-        binary.close()
+        text.close()  # and the binary file under it
         if rejected_file is not None:
             rejected_file.__exit__(RuntimeError if failed else None, None, None)
     return report
