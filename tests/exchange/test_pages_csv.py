@@ -33,10 +33,9 @@ GOOD = "csv,r1,2026-11-09T23:14:07+00:00,ada@example.com,high,phone,,,A fine row
 
 def run(sessions: sessionmaker[Session], path: Path, **options: object) -> ImportReport:
     """The report of one import job run to its end."""
-    last = None
-    for last in jobs.import_pages(sessions, path, now=NOW, **options):  # type: ignore[arg-type]
-        pass
-    assert last is not None and last.report is not None
+    *_, last = jobs.import_pages(sessions, path, now=NOW, **options)  # type: ignore[arg-type]
+    assert last is not None
+    assert last.report is not None
     assert last.report.adds_up(), last.report.counts()
     return last.report
 
@@ -67,25 +66,31 @@ def test_generic_file_imports_every_row_with_normalised_values(seeded_team: Seed
     assert report.counts() == {
         "inserted": 5, "updated": 0, "unchanged": 0, "duplicate_in_file": 0, "rejected": 0,
     }  # fmt: skip
-    assert report.errors == [] and report.unmatched_engineers == {}
+    assert report.errors == []
+    assert report.unmatched_engineers == {}
     with sessions() as s:
         first = page_store.find_page(s, "pagerduty", "PLE001")
         opsgenie = page_store.find_page(s, "opsgenie", "a1b2c3")
         dev = page_store.find_page(s, "grafana-oncall", "go-77")
         batches = page_store.list_import_batches(s)
-    assert first is not None and opsgenie is not None and dev is not None
+    assert first is not None
+    assert opsgenie is not None
+    assert dev is not None
     assert first.engineer_id == seeded_team.engineer("ada").id
     assert first.triggered_at == datetime(2026, 11, 9, 23, 14, 7, tzinfo=UTC)
     assert first.triggered_at.tzinfo is not None
-    assert first.severity is Severity.CRITICAL and first.channel is Channel.PHONE
-    assert first.incident_key == "INC-1" and first.service == "payments-db"
+    assert first.severity is Severity.CRITICAL
+    assert first.channel is Channel.PHONE
+    assert first.incident_key == "INC-1"
+    assert first.service == "payments-db"
     # +08:00 becomes UTC; "BAO" is a handle in another case; a title keeps its line break.
     assert opsgenie.triggered_at == datetime(2026, 11, 11, 6, 5, tzinfo=UTC)
     assert opsgenie.engineer_id == seeded_team.engineer("bao").id
     assert opsgenie.title == "Queue depth high\n(second line of the description)"
     assert dev.engineer_id == seeded_team.engineer("dev").id  # matched by full name
     assert [(b.inserted, b.rows) for b in batches] == [(5, 5)]
-    assert batches[0].file_name == "generic.csv" and batches[0].finished_at is not None
+    assert batches[0].file_name == "generic.csv"
+    assert batches[0].finished_at is not None
 
 
 def test_pagerduty_incidents_export_imports_directly(seeded_team: Seeded) -> None:
@@ -93,9 +98,12 @@ def test_pagerduty_incidents_export_imports_directly(seeded_team: Seeded) -> Non
     report = run(sessions, DATA / "pagerduty_incidents.csv")
 
     # Three incidents, one of them assigned to two people: four pages.
-    assert report.records == 3 and report.rows == 4 and report.inserted == 4
+    assert report.records == 3
+    assert report.rows == 4
+    assert report.inserted == 4
     assert report.source == "pagerduty"
-    assert "status" in report.ignored_columns and "incident_number" in report.ignored_columns
+    assert "status" in report.ignored_columns
+    assert "incident_number" in report.ignored_columns
     assert report.columns["engineer"] == "assigned_user_names"
     with sessions() as s:
         pages = page_store.list_pages(s, source="pagerduty")
@@ -110,7 +118,8 @@ def test_pagerduty_incidents_export_imports_directly(seeded_team: Seeded) -> Non
     assert q1.acknowledged_at == q1.triggered_at + timedelta(seconds=95)  # seconds_to_first_ack
     assert q1.severity is Severity.CRITICAL  # priority_name P1
     assert q1.urgency is Urgency.HIGH
-    assert q1.incident_key == "Q1ABCDEF" and q1.service == "Payments API"
+    assert q1.incident_key == "Q1ABCDEF"
+    assert q1.service == "Payments API"
     assert q1.title == "Payment gateway 5xx spike"
     # An empty priority is "unknown", never guessed (formats.md 4.2).
     assert by_id["Q2BCDEFG:Dev Patel"].severity is None
@@ -127,8 +136,10 @@ def test_reimporting_the_same_file_changes_nothing(seeded_team: Seeded) -> None:
     again = run(sessions, DATA / "generic.csv")
     pd_again = run(sessions, DATA / "pagerduty_incidents.csv")
 
-    assert again.counts()["unchanged"] == 5 and again.inserted == again.updated == 0
-    assert pd_again.counts()["unchanged"] == 4 and pd_again.inserted == pd_again.updated == 0
+    assert again.counts()["unchanged"] == 5
+    assert again.inserted == again.updated == 0
+    assert pd_again.counts()["unchanged"] == 4
+    assert pd_again.inserted == pd_again.updated == 0
     with sessions() as s:
         assert page_store.list_pages(s) == before
     assert count(sessions, PageRevisionRow) == 0
@@ -142,11 +153,13 @@ def test_an_updated_row_keeps_its_old_content_in_page_revision(
     changed = GOOD.replace(",high,", ",critical,").replace("A fine row", "Worse than thought")
     report = run(sessions, write(tmp_path, f"{HEADER}\n{changed}\n", "second.csv"))
 
-    assert report.updated == 1 and report.inserted == 0
+    assert report.updated == 1
+    assert report.inserted == 0
     with sessions() as s:
         page = page_store.find_page(s, "csv", "r1")
         assert page is not None
-        assert page.severity is Severity.CRITICAL and page.title == "Worse than thought"
+        assert page.severity is Severity.CRITICAL
+        assert page.title == "Worse than thought"
         (revision,) = page_store.page_revisions(s, page.id)
     assert revision.content["severity"] == "high"
     assert revision.content["title"] == "A fine row"
@@ -158,7 +171,8 @@ def test_dry_run_reports_the_outcome_and_writes_nothing(seeded_team: Seeded) -> 
     dry = run(sessions, DATA / "broken.csv", dry_run=True)
 
     assert snapshot(sessions) == (0, 0, 0)
-    assert dry.batch_id is None and dry.dry_run
+    assert dry.batch_id is None
+    assert dry.dry_run
     real = run(sessions, DATA / "broken.csv")
     assert dry.counts() == real.counts()
     assert [e.code for e in dry.errors] == [e.code for e in real.errors]
@@ -179,7 +193,8 @@ def test_naive_times_are_read_in_the_chosen_zone_recorded_with_the_batch(
     with sessions() as s:
         page = page_store.find_page(s, "csv", "r1")
         (batch,) = page_store.list_import_batches(s)
-    assert page is not None and page.triggered_at == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)
+    assert page is not None
+    assert page.triggered_at == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)
     assert batch.zone == "Europe/Berlin"
 
 
@@ -196,7 +211,8 @@ def test_engineer_map_places_unmatched_values_and_the_report_lists_the_rest(
 
     report = run(sessions, path, engineer_map={"a. lovelace": seeded_team.engineer("ada").id})
 
-    assert report.inserted == 1 and report.rejected == 2
+    assert report.inserted == 1
+    assert report.rejected == 2
     assert report.unmatched_engineers == {"zoe@example.com": 2}
 
 
@@ -214,7 +230,8 @@ def test_rejected_rows_csv_lists_every_error_and_guards_formulas(
         rows = list(csv.DictReader(f))
     assert len(rows) == len(report.errors) == 1
     assert rows[0]["value"] == "'=HYPERLINK(1)"  # a spreadsheet shows it, never runs it
-    assert rows[0]["code"] == "E_ENGINEER_UNKNOWN" and rows[0]["line"] == "2"
+    assert rows[0]["code"] == "E_ENGINEER_UNKNOWN"
+    assert rows[0]["line"] == "2"
     report.write_rejected_csv(tmp_path / "again.csv")
     assert (tmp_path / "again.csv").read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
 
@@ -228,7 +245,8 @@ def test_a_bom_crlf_file_with_extra_spaces_in_headers_imports(
         ("\ufeff" + header + "\r\ncsv,b1,2026-11-09T23:14:07Z,ADA@example.com\r\n").encode()
     )
     report = run(seeded_team.ctx.sessions, path)
-    assert report.inserted == 1 and report.columns["paged_at"] == "Created At (UTC)"
+    assert report.inserted == 1
+    assert report.columns["paged_at"] == "Created At (UTC)"
 
 
 # ---------------------------------------------------------------------------------- bad rows
@@ -275,7 +293,8 @@ def test_each_kind_of_bad_row_names_line_column_value_and_reason(
     sessions = seeded_team.ctx.sessions
     report = run(sessions, write(tmp_path, f"{PREFIX}{row}\n"))
 
-    assert report.inserted == 2 and report.rejected == 1
+    assert report.inserted == 2
+    assert report.rejected == 1
     (error,) = report.errors
     assert (error.record, error.line, error.code) == (3, 5, code)
     assert (error.column, error.value) == (column, value)
@@ -306,7 +325,8 @@ def test_e_ts_dst_for_local_times_that_do_not_exist_or_happen_twice(
     assert (error.line, error.column, error.value, error.code) == (
         2, "paged_at", local, "E_TS_DST",
     )  # fmt: skip
-    assert words in error.message and "Europe/London" in error.message
+    assert words in error.message
+    assert "Europe/London" in error.message
 
 
 def test_e_dup_conflict_names_the_first_line_and_an_identical_row_is_a_duplicate(
@@ -341,13 +361,16 @@ def test_a_row_with_several_problems_reports_all_of_them(
 
 def test_broken_sample_counts_add_up(seeded_team: Seeded) -> None:
     report = run(seeded_team.ctx.sessions, DATA / "broken.csv")
-    assert report.records == 11 and report.rows == 11
+    assert report.records == 11
+    assert report.rows == 11
     assert report.counts() == {
         "inserted": 1, "updated": 0, "unchanged": 0, "duplicate_in_file": 1, "rejected": 9,
     }  # fmt: skip
     codes = {e.code for e in report.errors}
-    assert {"E_TS_NAIVE", "E_TS_FORMAT", "E_TS_ORDER", "E_ENUM", "E_TZ_UNKNOWN",
-            "E_ENGINEER_UNKNOWN", "E_REQUIRED", "E_CONTROL_CHAR", "E_DUP_CONFLICT"} == codes  # fmt: skip
+    assert codes == {
+        "E_TS_NAIVE", "E_TS_FORMAT", "E_TS_ORDER", "E_ENUM", "E_TZ_UNKNOWN",
+        "E_ENGINEER_UNKNOWN", "E_REQUIRED", "E_CONTROL_CHAR", "E_DUP_CONFLICT",
+    }  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------- bad files
@@ -370,7 +393,8 @@ def test_file_level_problems_refuse_the_file_and_write_nothing(
     sessions = seeded_team.ctx.sessions
     with pytest.raises(PagesFileError) as caught:
         run(sessions, write(tmp_path, text))
-    assert caught.value.code == code and words in str(caught.value)
+    assert caught.value.code == code
+    assert words in str(caught.value)
     assert snapshot(sessions) == (0, 0, 0)
 
 
@@ -379,7 +403,8 @@ def test_not_utf8_is_refused(seeded_team: Seeded, tmp_path: Path) -> None:
     path.write_bytes(f"{HEADER}\n{GOOD}\n".replace("fine", "fïne").encode("latin-1"))
     with pytest.raises(PagesFileError) as caught:
         run(seeded_team.ctx.sessions, path)
-    assert caught.value.code == "E_ENCODING" and "UTF-8" in caught.value.message
+    assert caught.value.code == "E_ENCODING"
+    assert "UTF-8" in caught.value.message
     assert snapshot(seeded_team.ctx.sessions) == (0, 0, 0)
 
 
@@ -393,13 +418,15 @@ def test_row_and_size_limits_refuse_the_whole_file(
     monkeypatch.setattr(pages_csv, "MAX_ROWS", 4)
     with pytest.raises(PagesFileError) as caught:
         run(sessions, path)
-    assert caught.value.code == "E_TOO_MANY_ROWS" and caught.value.line == 6
+    assert caught.value.code == "E_TOO_MANY_ROWS"
+    assert caught.value.line == 6
     assert snapshot(sessions) == (0, 0, 0)  # rolled back
 
     monkeypatch.setattr(pages_csv, "MAX_FILE_BYTES", 100)
     with pytest.raises(PagesFileError) as caught:
         run(sessions, path)
-    assert caught.value.code == "E_FILE_TOO_LARGE" and "MB" in caught.value.message
+    assert caught.value.code == "E_FILE_TOO_LARGE"
+    assert "MB" in caught.value.message
 
 
 def test_cancelling_the_job_midway_rolls_everything_back(
@@ -443,8 +470,19 @@ def test_killing_a_real_import_process_midway_leaves_the_database_unchanged(
     _big_file(big, 300_000)
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "oncall", "--data-dir", str(data_dir), "import", "pages",
-         str(big), "--source", "bench", "--json"],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "oncall",
+            "--data-dir",
+            str(data_dir),
+            "import",
+            "pages",
+            str(big),
+            "--source",
+            "bench",
+            "--json",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
