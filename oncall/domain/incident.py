@@ -96,8 +96,9 @@ class Event:
     actor: str = ""  # engineer handle, or "" for the app itself
     backfilled: bool = False
     private: bool = False  # pause and wellbeing events: left out of the postmortem
-    id: int = 0
-    incident_id: int = 0
+    # Storage identity, not content: a stored event equals the live one it was made from.
+    id: int = field(default=0, compare=False)
+    incident_id: int = field(default=0, compare=False)
 
 
 def event(

@@ -807,9 +807,12 @@ class _Checker:
                 self.warn(
                     step.line, "unreachable", f"step {step.id} cannot be reached from {start}"
                 )
-        # Termination: every reachable step can still reach an end (or another file).
-        exits = {s.id for s in steps.values() if s.kind is StepKind.END} | {
-            s.id for s in steps.values() if any("#" in t for t in s.targets())
+        # Termination: every reachable step can still reach an end (or another file). A
+        # step with a broken target counts as an exit here: rule 3 already reports it.
+        exits = {
+            s.id
+            for s in steps.values()
+            if s.kind is StepKind.END or any("#" in t or t not in steps for t in s.targets())
         }
         reverse: dict[str, list[str]] = {k: [] for k in local}
         for source, targets in local.items():

@@ -111,7 +111,9 @@ def parse_tree(text: str, path: str = "<file>") -> tuple[Node | None, list[Check
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        # The construct's start (an unclosed bracket or quote) is where the mistake is;
+        # YAML notices it only lines later.
+        mark = error.context_mark or error.problem_mark
         line = mark.line + 1 if mark is not None else 1
         problem = " ".join(p for p in (error.context, error.problem) if p)
         return None, [ChecklistError(path, line, "yaml", f"not valid YAML: {problem}")]
