@@ -90,6 +90,14 @@ SCREENS: tuple[Screen, ...] = (
         "TeamView",
         help="Engineers, rotations, overrides and leave.",
     ),
+    Screen(
+        "load",
+        "Load",
+        "moon",
+        "oncall.ui.load_view",
+        "LoadView",
+        help="Hours on call and night pages per person.",
+    ),
 )
 
 
