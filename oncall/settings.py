@@ -20,6 +20,13 @@ class Settings:
     theme: str = "system"  # "system", "light" or "night"
     schedule_zoom: str = "month"  # "week", "month" or "quarter"
     checklist_dir: str = ""  # a team folder of triage checklists (*.yaml); "" = shipped only
+    # Calendar publishing (docs/calendar.md): a synced folder, a CalDAV collection (the
+    # password is in the keyring as "caldav-password"), and the exported horizon.
+    publish_folder: str = ""  # "" = no folder publishing
+    caldav_url: str = ""  # a calendar collection URL; "" = no CalDAV publishing
+    caldav_user: str = ""
+    calendar_days_back: int = 15
+    calendar_days_ahead: int = 180
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""
