@@ -138,6 +138,7 @@ def build_demo(sessions: Callable, now: datetime, horizon_days: int = 180) -> in
             began = builder.began(team)
             commands.materialise(s, team.id, began, now - began)
             commands.materialise(s, team.id, now, timedelta(days=horizon_days))
+        add_demo_pages(s, (builder.payments, builder.platform), now)
     return me
 
 
@@ -523,3 +524,219 @@ class _Builder:
         for shift in _engine().layer_shifts(night, team.id, lo - timedelta(days=1), hi):
             if shift.engineer_id == elena.id and shift.end > lo:
                 self.swap(night, shift, self.person("Marcus"), "Covering Elena's holiday")
+
+
+# --- paging history --------------------------------------------------------------------------
+#
+# A year of pages for both teams, the same for a given clock: a seeded generator walks the days
+# before ``now`` and pages whoever held the primary pager (the materialised ledger). Most weeks
+# are quiet; a few are heavy (one of them in the last four weeks); Tuesday and Thursday evening
+# deploys (18:00 London) bring clusters of pages into the night; an unacknowledged page re-pages
+# (the 60-second merge and incident re-pages both show); low-urgency email notifications come
+# in office hours; now and then someone logs a page by hand. Last week's Payments primary had
+# the ledger replication lag wake them on four nights, so the Load screen has a story to tell.
+
+PAGES_SEED = 4242
+PAGE_HISTORY_DAYS = 365
+_SERVICES = {
+    "Payments": (
+        ("checkout-api", "Checkout 5xx rate above 2%"),
+        ("card-vault", "Card vault latency p99 > 800 ms"),
+        ("refund-worker", "Refund queue not draining"),
+        ("ledger", "Ledger replication lag > 5 min"),
+        ("payouts", "Payout batch failed"),
+    ),
+    "Platform": (
+        ("kubernetes", "Node pool eu-west-1c NotReady"),
+        ("ingress", "Ingress 502s above threshold"),
+        ("build-farm", "Build queue wait > 30 min"),
+        ("dns", "Internal DNS SERVFAIL spike"),
+        ("etcd", "etcd leader changes > 3 in 10 min"),
+    ),
+}
+_EMAIL_TITLES = (
+    "Disk usage above 75%",
+    "Certificate expires in 21 days",
+    "Weekly SLO report",
+    "Deprecated API used by a client",
+)
+_BY_HAND = (
+    "Support phoned: card refunds failing for one merchant",
+    "Partner bank emailed about late settlement file",
+    "Security team rang about a leaked key in a public repo",
+)
+
+
+def add_demo_pages(s: object, teams: Sequence[Team], now: datetime) -> int:
+    """Write the demo's paging history for ``teams`` through ``oncall.db.pages`` in the caller's
+    transaction; returns how many pages. Deterministic for a given ``now``."""
+    import random
+    from bisect import bisect_right
+
+    from oncall.db import pages as page_store
+    from oncall.db import queries
+    from oncall.domain.model import Channel, Page, Severity, Urgency
+
+    rng = random.Random(PAGES_SEED)
+    start = now - timedelta(days=PAGE_HISTORY_DAYS)
+    london = ZoneInfo(LONDON)
+    drafts: list[Page] = []
+    counter = iter(range(1, 1_000_000))
+
+    def page(engineer: int, at: datetime, key: str, service: str, title: str, **kw: object) -> None:
+        ack = kw.pop("ack", None)
+        res = kw.pop("res", None)
+        drafts.append(
+            Page(
+                0,
+                str(kw.pop("source", "pagerduty")),
+                f"DEMO{next(counter):06d}",
+                engineer,
+                at,
+                ack if ack is None or ack < now else None,
+                res if res is None or res < now else None,
+                key,
+                service=service,
+                title=title,
+                **kw,
+            )  # type: ignore[arg-type]
+        )
+
+    def incident(holder: int, at: datetime, service: str, title: str, heavy: bool) -> None:
+        """Push, then SMS half a minute later (one interruption), a re-page if nobody
+        acknowledged, acknowledgement and resolution."""
+        key = f"INC-{next(counter)}"
+        ack_after = timedelta(minutes=rng.randint(2, 12))
+        work = timedelta(minutes=rng.randint(15, 150 if heavy else 70))
+        ack, res = at + ack_after, at + ack_after + work
+        severity = rng.choice((Severity.CRITICAL, Severity.HIGH, Severity.HIGH, Severity.MEDIUM))
+        common = {"severity": severity, "urgency": Urgency.HIGH, "ack": ack, "res": res}
+        page(holder, at, key, service, title, channel=Channel.PUSH, **common)
+        page(holder, at + timedelta(seconds=30), key, service, title, channel=Channel.SMS, **common)
+        if ack_after > timedelta(minutes=8):  # still unacknowledged: PagerDuty phones
+            page(
+                holder,
+                at + timedelta(minutes=5),
+                key,
+                service,
+                title,
+                channel=Channel.PHONE,
+                **common,
+            )
+
+    for team in teams:
+        shifts = sorted(
+            (x for x in queries.ledger(s, team.id, start, now) if x.role is Role.PRIMARY),
+            key=lambda x: x.start,
+        )
+        starts = [x.start for x in shifts]
+
+        def holder(at: datetime, shifts: list[Shift] = shifts, starts: list = starts) -> int | None:
+            i = bisect_right(starts, at) - 1
+            return shifts[i].engineer_id if i >= 0 and shifts[i].end > at else None
+
+        services = _SERVICES.get(team.name, _SERVICES["Platform"])
+        weeks = PAGE_HISTORY_DAYS // 7 + 2
+        factor = [rng.choice((0.15, 0.3, 0.5, 0.7, 1.0, 1.0, 1.3)) for _ in range(weeks)]
+        for heavy_week in rng.sample(range(4, weeks - 6), 3):
+            factor[heavy_week] = 3.5
+        factor[(PAGE_HISTORY_DAYS - 12) // 7] = 3.0  # a heavy week in the last four
+        base = 0.55 if team.name == "Payments" else 0.4
+        for day in range(PAGE_HISTORY_DAYS):
+            midnight = start + timedelta(days=day)
+            f = factor[day // 7]
+            heavy = f >= 3
+            for _ in range(3):  # about ``base * f`` incidents a day, at any hour
+                if rng.random() < base * f / 3:
+                    at = midnight + timedelta(seconds=rng.randrange(86_400))
+                    who = holder(at)
+                    if who is not None:
+                        incident(who, at, *rng.choice(services), heavy)
+            local_day = midnight.astimezone(london).date()
+            if local_day.weekday() in (1, 3) and rng.random() < min(0.9, 0.35 * f + 0.1):
+                # A deploy at 18:00 London; what it broke surfaces over the evening and night.
+                deploy = datetime.combine(local_day, time(18), london).astimezone(UTC)
+                for _ in range(rng.choice((1, 1, 2, 3))):
+                    at = deploy + timedelta(minutes=rng.randint(40, 9 * 60))
+                    who = holder(at)
+                    if who is not None and at < now:
+                        incident(who, at, *rng.choice(services), heavy)
+            if local_day.weekday() < 5 and rng.random() < 0.45:
+                at = datetime.combine(
+                    local_day, time(rng.randint(9, 16), rng.randint(0, 59)), london
+                ).astimezone(UTC)
+                who = holder(at)
+                if who is not None and at < now:
+                    page(
+                        who,
+                        at,
+                        "",
+                        services[0][0],
+                        rng.choice(_EMAIL_TITLES),
+                        channel=Channel.EMAIL,
+                        urgency=Urgency.LOW,
+                        severity=Severity.INFO,
+                    )
+            if day % 41 == 17:
+                at = midnight + timedelta(hours=rng.randint(7, 21))
+                who = holder(at)
+                if who is not None and at < now:
+                    page(
+                        who,
+                        at,
+                        "",
+                        "",
+                        rng.choice(_BY_HAND),
+                        channel=Channel.PHONE,
+                        urgency=Urgency.HIGH,
+                        source=page_store.MANUAL_SOURCE,
+                        res=at + timedelta(minutes=40),
+                    )
+        if team.name == "Payments":
+            # Last week's primary: the ledger's replication lag woke them on four nights.
+            done = [x for x in shifts if x.end <= now]
+            if done:
+                week = done[-1]
+                person = queries.get_engineer(s, week.engineer_id)
+                zone = ZoneInfo(person.zone if person else LONDON)
+                first = week.start.astimezone(zone).date()
+                for n, (offset, hour, minute) in enumerate(
+                    ((1, 2, 10), (2, 3, 40), (3, 1, 25), (5, 4, 5))
+                ):
+                    at = datetime.combine(first + timedelta(days=offset), time(hour, minute), zone)
+                    at = at.astimezone(UTC)
+                    if week.start <= at < week.end:
+                        incident(
+                            week.engineer_id,
+                            at,
+                            "ledger",
+                            "Ledger replication lag > 5 min",
+                            heavy=n == 1,
+                        )
+
+    store = page_store.BulkPages(
+        s, source="pagerduty", file_name="demo history", zone=None, now=now
+    )
+    rows = [
+        page_store.PageValues(
+            p.source,
+            p.source_id,
+            p.engineer_id,
+            p.triggered_at,
+            p.acknowledged_at,
+            p.resolved_at,
+            p.incident_key,
+            p.severity.value if p.severity else None,
+            p.urgency.value if p.urgency else None,
+            p.channel.value if p.channel else None,
+            p.service,
+            p.title,
+            "",
+            page_store.content_hash(page_store.page_fields(p)),
+            n,
+        )
+        for n, p in enumerate(drafts, 1)
+    ]
+    outcomes = store.write(rows)
+    store.finish(len(rows), {"inserted": outcomes.count("inserted")})
+    return len(rows)
