@@ -3,6 +3,8 @@
 Plain functions over frozen values; definitions D1-D9 of ``shared/reference/burnout.md``
 section 9.3, windows of 9.4. Nothing here reads the clock or the machine's zone: ``now`` and
 zones are arguments. Every number comes with the list behind it, for drill-down.
+Interruptions and engagement (D2-D4) live in :mod:`oncall.domain.interruptions`, nights
+(D5-D8) in :mod:`oncall.domain.nights`; their names are re-exported here.
 
 Typical use (the Load screen, ``oncall report load``)::
 
@@ -14,7 +16,7 @@ Typical use (the Load screen, ``oncall report load``)::
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -25,14 +27,31 @@ from oncall.domain.bands import (
     DEFAULT_SETTINGS,
     BandHours,
     LoadSettings,
-    Timeline,
     accumulate,
     band_at,
     day_cuts,
     split_by_band,
 )
+from oncall.domain.interruptions import (
+    Interruption,
+    _engineer_interruptions,
+    _trigger,
+    engaged_hours,
+    engagement_end,
+    engagements,
+    interrupting,
+    interruptions,
+)
 from oncall.domain.intervals import Span, union
-from oncall.domain.model import Band, Engineer, Leave, Page, Shift, Urgency
+from oncall.domain.model import Band, Engineer, Leave, Page, Shift
+from oncall.domain.nights import (
+    Night,
+    _classify,
+    _nights,
+    night_key,
+    night_window,
+    nights,
+)
 from oncall.domain.zones import localize_utc, wall, zone_info
 
 __all__ = [
@@ -70,332 +89,6 @@ _ZERO = timedelta()
 # the evening before reaches into the period's first night.
 _LOOKBACK = timedelta(days=1)
 PERIODS = {"7d": 7, "28d": 28, "90d": 90}
-
-
-# --- interruptions and engagement (D2-D4) -------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Interruption:
-    """Pages that disturbed one engineer once (D3), with the engagement they caused (D4).
-
-    ``start`` is the first page's trigger time; ``end`` is when the engagement ended (the
-    latest of its pages' resolved time, or acknowledgement/trigger + the assumed engagement).
-    """
-
-    engineer_id: int
-    start: datetime
-    end: datetime
-    pages: tuple[Page, ...]
-
-    @property
-    def incident_keys(self) -> tuple[str, ...]:
-        """The distinct incidents paged in this interruption, in order of first page."""
-        return tuple(dict.fromkeys(p.incident_key for p in self.pages if p.incident_key))
-
-
-def interrupting(page: Page, settings: LoadSettings = DEFAULT_SETTINGS) -> bool:
-    """Whether a page can interrupt (D2): not on an excluded channel (email by default) and not
-    low urgency (unless switched on). Unknown channel or urgency interrupts."""
-    if page.channel is not None and page.channel in settings.exclude_channels:
-        return False
-    return not (settings.exclude_low_urgency and page.urgency is Urgency.LOW)
-
-
-def engagement_end(page: Page, settings: LoadSettings = DEFAULT_SETTINGS) -> datetime:
-    """When work on one page ended (D4): resolved, else acknowledged or triggered + 15 min;
-    never before the page itself."""
-    if page.resolved_at is not None:
-        end = page.resolved_at
-    elif page.acknowledged_at is not None:
-        end = page.acknowledged_at + settings.assumed_engagement
-    else:
-        end = page.triggered_at + settings.assumed_engagement
-    return end if end > page.triggered_at else page.triggered_at
-
-
-def _engineer_interruptions(pages: Sequence[Page], settings: LoadSettings) -> list[Interruption]:
-    """D3 for one engineer's pages, sorted by trigger time."""
-    window = settings.merge_window
-    groups: list[list] = []  # [start, end, pages]
-    open_incidents: dict[str, list] = {}  # incident key -> the group that engaged it
-    current: list | None = None
-    excluded = tuple(settings.exclude_channels)  # identity/str compare, no Enum hashing
-    exclude_low = settings.exclude_low_urgency
-    low = Urgency.LOW
-    assumed = settings.assumed_engagement
-    for page in pages:
-        if (page.channel is not None and page.channel in excluded) or (
-            exclude_low and page.urgency is low
-        ):
-            continue
-        t = page.triggered_at
-        # Inline engagement_end: this loop runs once per page of the whole history.
-        if page.resolved_at is not None:
-            end = page.resolved_at
-        elif page.acknowledged_at is not None:
-            end = page.acknowledged_at + assumed
-        else:
-            end = t + assumed
-        if end < t:
-            end = t
-        key = page.incident_key
-        group = open_incidents.get(key) if key else None
-        if group is not None and not (group[0] <= t < group[1]):
-            group = None  # that incident's engagement is over: this is a new disturbance
-        if group is None and current is not None and t - current[0] < window:
-            group = current
-        if group is None:
-            group = [t, end, [page]]
-            groups.append(group)
-            current = group
-        else:
-            group[2].append(page)
-            if end > group[1]:
-                group[1] = end
-        if key:
-            open_incidents[key] = group
-    engineer = pages[0].engineer_id if pages else 0
-    return [Interruption(engineer, s, e, tuple(p)) for s, e, p in groups]
-
-
-def _by_engineer(pages: Iterable[Page]) -> dict[int, list[Page]]:
-    grouped: dict[int, list[Page]] = defaultdict(list)
-    for page in pages:
-        grouped[page.engineer_id].append(page)
-    for group in grouped.values():
-        group.sort(key=_trigger)
-    return grouped
-
-
-def _trigger(page: Page) -> datetime:
-    return page.triggered_at
-
-
-def interruptions(
-    pages: Iterable[Page], settings: LoadSettings = DEFAULT_SETTINGS
-) -> list[Interruption]:
-    """Interruptions of every engineer in ``pages`` (D2/D3), ordered by start.
-
-    Interrupting pages to one engineer merge when they arrive within ``merge_window`` (60 s) of
-    the first page of the group (anchored, not chained: 0 s, 50 s and 100 s make two), or
-    when they re-page an incident the engineer is still engaged in (from its first page to
-    them until its engagement ends, D4).
-    """
-    found: list[Interruption] = []
-    for group in _by_engineer(pages).values():
-        found.extend(_engineer_interruptions(group, settings))
-    found.sort(key=lambda i: (i.start, i.engineer_id))
-    return found
-
-
-def engagements(found: Iterable[Interruption]) -> dict[int, list[Span]]:
-    """Per engineer, the union of their interruptions' engagement intervals (D4), so two
-    overlapping incidents count once."""
-    spans: dict[int, list[Span]] = defaultdict(list)
-    for i in found:
-        if i.end > i.start:
-            spans[i.engineer_id].append((i.start, i.end))
-    return {engineer: union(s) for engineer, s in spans.items()}
-
-
-def engaged_hours(found: Iterable[Interruption]) -> dict[int, float]:
-    """Per engineer, hours engaged: the length of the union of engagement intervals."""
-    return {
-        engineer: sum((b - a for a, b in spans), _ZERO) / _HOUR
-        for engineer, spans in engagements(found).items()
-    }
-
-
-# --- nights (D5-D8) -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Night:
-    """One local sleep window of one engineer that was disturbed, keyed by the local date it
-    starts on (D5: a page at Tue 03:10 belongs to night "Mon").
-
-    ``engaged`` is the engagement time inside the window (clipped, merged); ``wake_episodes``
-    counts engagements closer than the rewake gap as one (D7); ``longest_rest`` is the longest
-    stretch of the window left after each engagement plus the resettle time (D8).
-    """
-
-    key: date
-    start: datetime
-    end: datetime
-    interruptions: tuple[Interruption, ...]
-    engaged: tuple[Span, ...]
-    wake_episodes: int
-    longest_rest: timedelta
-    interrupted: bool
-    rest_deficit: bool
-
-    @property
-    def pages(self) -> tuple[Page, ...]:
-        """The pages of the interruptions that started in this night."""
-        return tuple(p for i in self.interruptions for p in i.pages)
-
-    @property
-    def fragmented(self) -> bool:
-        """Woken at least twice (D7)."""
-        return self.wake_episodes >= 2
-
-    @property
-    def engaged_time(self) -> timedelta:
-        """How long the engineer was engaged inside the window."""
-        return sum((b - a for a, b in self.engaged), _ZERO)
-
-
-def night_key(
-    instant: datetime, zone: str, settings: LoadSettings = DEFAULT_SETTINGS
-) -> date | None:
-    """The key of the night whose sleep window holds ``instant`` in ``zone`` (None outside)."""
-    local = instant.astimezone(zone_info(zone))
-    return _local_night_key(local, settings)
-
-
-def _local_night_key(local: datetime, settings: LoadSettings) -> date | None:
-    m = local.hour * 60 + local.minute
-    if not settings.in_sleep(m):
-        return None
-    if settings.sleep_wraps and m < settings._sleep[1]:
-        return local.date() - _DAY
-    return local.date()
-
-
-def night_window(key: date, zone: str, settings: LoadSettings = DEFAULT_SETTINGS) -> Span:
-    """The aware ``[start, end)`` of night ``key``'s sleep window in ``zone``."""
-    end_day = key + _DAY if settings.sleep_wraps else key
-    return (
-        localize_utc(datetime.combine(key, settings.sleep_start), zone),
-        localize_utc(datetime.combine(end_day, settings.sleep_end), zone),
-    )
-
-
-def _wake_episodes(spans: list[Span], gap: timedelta) -> int:
-    episodes = 0
-    last_end: datetime | None = None
-    for a, b in spans:
-        if last_end is None or a - last_end >= gap:
-            episodes += 1
-        last_end = b if last_end is None or b > last_end else last_end
-    return episodes
-
-
-def _longest_rest(
-    spans: Sequence[Span], start: datetime, end: datetime, resettle: timedelta
-) -> timedelta:
-    """The longest gap in ``[start, end)`` once each span (sorted, disjoint) is extended by
-    ``resettle``."""
-    longest = _ZERO
-    cursor = start
-    for a, b in spans:
-        if a - cursor > longest:
-            longest = a - cursor
-        b += resettle
-        if b > cursor:
-            cursor = b
-    return max(longest, end - cursor)
-
-
-def nights(
-    found: Sequence[Interruption],
-    zone: str,
-    settings: LoadSettings = DEFAULT_SETTINGS,
-) -> list[Night]:
-    """The disturbed nights of one engineer (D5-D8), by key: every night with an interruption in
-    its sleep window or engagement reaching into it. ``interrupted`` per D6 (an interruption
-    inside, or one engagement overlapping it by ``night_overlap``); ``rest_deficit`` per D8."""
-    found = sorted(found, key=_start)
-    if not found:
-        return []
-    merged = union((i.start, i.end) for i in found if i.end > i.start)
-    tz = zone_info(zone)
-    last = max([found[-1].start, *(b for _, b in merged[-1:])])
-    timeline = day_cuts(zone, settings).timeline(
-        found[0].start.astimezone(tz).date() - _DAY, last.astimezone(tz).date() + _DAY
-    )
-    keys = _classify(found, timeline, (), found[0].start, {b: [] for b in Band})
-    return _nights(found, keys, merged, timeline, settings)
-
-
-def _classify(
-    found: Sequence[Interruption],
-    timeline: Timeline,
-    holidays: Collection[date],
-    start: datetime,
-    by_band: dict[Band, list[Interruption]],
-) -> list[date | None]:
-    """Each interruption's night key (None outside sleep), sweeping the timeline once; those
-    starting at or after ``start`` are also filed under their band in ``by_band``."""
-    starts, info = timeline.starts, timeline.info
-    n = len(starts)
-    keys: list[date | None] = []
-    j = max(bisect_right(starts, found[0].start) - 1, 0) if found else 0
-    for i in found:
-        t = i.start
-        while j + 1 < n and starts[j + 1] <= t:
-            j += 1
-        day, workday, offday, key, weekend = info[j]
-        keys.append(key)
-        if t >= start:
-            off = weekend or (bool(holidays) and day in holidays)
-            by_band[offday if off else workday].append(i)
-    return keys
-
-
-def _nights(
-    found: Sequence[Interruption],
-    keys: Sequence[date | None],
-    merged: Sequence[Span],
-    timeline: Timeline,
-    settings: LoadSettings,
-) -> list[Night]:
-    """:func:`nights` from the interruptions' night keys and their merged engagement spans."""
-    in_window: dict[date, list[Interruption]] = defaultdict(list)
-    for i, key in zip(found, keys, strict=True):
-        if key is not None:
-            in_window[key].append(i)
-    windows = timeline.nights
-    starts, info = timeline.starts, timeline.info
-    n = len(starts)
-    touching: dict[date, list[Span]] = defaultdict(list)
-    k = max(bisect_right(starts, merged[0][0]) - 1, 0) if merged else 0
-    for a, b in merged:
-        while k + 1 < n and starts[k + 1] <= a:
-            k += 1
-        m, seen = k, None
-        while m < n and starts[m] < b:
-            key = info[m][3]
-            if key is not None and key != seen:
-                seen = key
-                lo, hi = windows[key]
-                lo, hi = max(a, lo), min(b, hi)
-                if hi > lo:
-                    touching[key].append((lo, hi))
-            m += 1
-    result = []
-    overlap_needed = settings.night_overlap
-    for key in sorted(in_window.keys() | touching.keys()):
-        start, end = windows[key]
-        spans = touching.get(key, [])
-        inside = tuple(in_window.get(key, ()))
-        interrupted = bool(inside) or any(b - a >= overlap_needed for a, b in spans)
-        rest = _longest_rest(spans, start, end, settings.resettle)
-        result.append(
-            Night(
-                key=key,
-                start=start,
-                end=end,
-                interruptions=inside,
-                engaged=tuple(spans),
-                wake_episodes=_wake_episodes(spans, settings.rewake_gap),
-                longest_rest=rest,
-                interrupted=interrupted,
-                rest_deficit=rest < settings.min_continuous_rest,
-            )
-        )
-    return result
 
 
 # --- on-call hours (D9) ---------------------------------------------------------------------

@@ -1,0 +1,216 @@
+"""Disturbed nights (``shared/reference/burnout.md`` section 9.3, D5-D8).
+
+A night is one local sleep window, keyed by the date of the evening it starts (D5: a page at
+Tue 03:10 belongs to night "Mon"). It is interrupted by an interruption inside the window or
+by enough engagement reaching into it (D6); wake episodes closer than the rewake gap are one
+(D7); the longest undisturbed rest, after resettling, decides a rest-deficit night (D8).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from oncall.domain.bands import DEFAULT_SETTINGS, LoadSettings, Timeline, day_cuts
+from oncall.domain.interruptions import Interruption
+from oncall.domain.intervals import Span, union
+from oncall.domain.model import Band, Page
+from oncall.domain.zones import localize_utc, zone_info
+
+_DAY = timedelta(days=1)
+_ZERO = timedelta()
+
+
+def _start(i: Interruption) -> datetime:
+    return i.start
+
+
+@dataclass(frozen=True, slots=True)
+class Night:
+    """One local sleep window of one engineer that was disturbed, keyed by the local date it
+    starts on (D5: a page at Tue 03:10 belongs to night "Mon").
+
+    ``engaged`` is the engagement time inside the window (clipped, merged); ``wake_episodes``
+    counts engagements closer than the rewake gap as one (D7); ``longest_rest`` is the longest
+    stretch of the window left after each engagement plus the resettle time (D8).
+    """
+
+    key: date
+    start: datetime
+    end: datetime
+    interruptions: tuple[Interruption, ...]
+    engaged: tuple[Span, ...]
+    wake_episodes: int
+    longest_rest: timedelta
+    interrupted: bool
+    rest_deficit: bool
+
+    @property
+    def pages(self) -> tuple[Page, ...]:
+        """The pages of the interruptions that started in this night."""
+        return tuple(p for i in self.interruptions for p in i.pages)
+
+    @property
+    def fragmented(self) -> bool:
+        """Woken at least twice (D7)."""
+        return self.wake_episodes >= 2
+
+    @property
+    def engaged_time(self) -> timedelta:
+        """How long the engineer was engaged inside the window."""
+        return sum((b - a for a, b in self.engaged), _ZERO)
+
+
+def night_key(
+    instant: datetime, zone: str, settings: LoadSettings = DEFAULT_SETTINGS
+) -> date | None:
+    """The key of the night whose sleep window holds ``instant`` in ``zone`` (None outside)."""
+    local = instant.astimezone(zone_info(zone))
+    return _local_night_key(local, settings)
+
+
+def _local_night_key(local: datetime, settings: LoadSettings) -> date | None:
+    m = local.hour * 60 + local.minute
+    if not settings.in_sleep(m):
+        return None
+    if settings.sleep_wraps and m < settings._sleep[1]:
+        return local.date() - _DAY
+    return local.date()
+
+
+def night_window(key: date, zone: str, settings: LoadSettings = DEFAULT_SETTINGS) -> Span:
+    """The aware ``[start, end)`` of night ``key``'s sleep window in ``zone``."""
+    end_day = key + _DAY if settings.sleep_wraps else key
+    return (
+        localize_utc(datetime.combine(key, settings.sleep_start), zone),
+        localize_utc(datetime.combine(end_day, settings.sleep_end), zone),
+    )
+
+
+def _wake_episodes(spans: list[Span], gap: timedelta) -> int:
+    episodes = 0
+    last_end: datetime | None = None
+    for a, b in spans:
+        if last_end is None or a - last_end >= gap:
+            episodes += 1
+        last_end = b if last_end is None or b > last_end else last_end
+    return episodes
+
+
+def _longest_rest(
+    spans: Sequence[Span], start: datetime, end: datetime, resettle: timedelta
+) -> timedelta:
+    """The longest gap in ``[start, end)`` once each span (sorted, disjoint) is extended by
+    ``resettle``."""
+    longest = _ZERO
+    cursor = start
+    for a, b in spans:
+        if a - cursor > longest:
+            longest = a - cursor
+        b += resettle
+        if b > cursor:
+            cursor = b
+    return max(longest, end - cursor)
+
+
+def nights(
+    found: Sequence[Interruption],
+    zone: str,
+    settings: LoadSettings = DEFAULT_SETTINGS,
+) -> list[Night]:
+    """The disturbed nights of one engineer (D5-D8), by key: every night with an interruption in
+    its sleep window or engagement reaching into it. ``interrupted`` per D6 (an interruption
+    inside, or one engagement overlapping it by ``night_overlap``); ``rest_deficit`` per D8."""
+    found = sorted(found, key=_start)
+    if not found:
+        return []
+    merged = union((i.start, i.end) for i in found if i.end > i.start)
+    tz = zone_info(zone)
+    last = max([found[-1].start, *(b for _, b in merged[-1:])])
+    timeline = day_cuts(zone, settings).timeline(
+        found[0].start.astimezone(tz).date() - _DAY, last.astimezone(tz).date() + _DAY
+    )
+    keys = _classify(found, timeline, (), found[0].start, {b: [] for b in Band})
+    return _nights(found, keys, merged, timeline, settings)
+
+
+def _classify(
+    found: Sequence[Interruption],
+    timeline: Timeline,
+    holidays: Collection[date],
+    start: datetime,
+    by_band: dict[Band, list[Interruption]],
+) -> list[date | None]:
+    """Each interruption's night key (None outside sleep), sweeping the timeline once; those
+    starting at or after ``start`` are also filed under their band in ``by_band``."""
+    starts, info = timeline.starts, timeline.info
+    n = len(starts)
+    keys: list[date | None] = []
+    j = max(bisect_right(starts, found[0].start) - 1, 0) if found else 0
+    for i in found:
+        t = i.start
+        while j + 1 < n and starts[j + 1] <= t:
+            j += 1
+        day, workday, offday, key, weekend = info[j]
+        keys.append(key)
+        if t >= start:
+            off = weekend or (bool(holidays) and day in holidays)
+            by_band[offday if off else workday].append(i)
+    return keys
+
+
+def _nights(
+    found: Sequence[Interruption],
+    keys: Sequence[date | None],
+    merged: Sequence[Span],
+    timeline: Timeline,
+    settings: LoadSettings,
+) -> list[Night]:
+    """:func:`nights` from the interruptions' night keys and their merged engagement spans."""
+    in_window: dict[date, list[Interruption]] = defaultdict(list)
+    for i, key in zip(found, keys, strict=True):
+        if key is not None:
+            in_window[key].append(i)
+    windows = timeline.nights
+    starts, info = timeline.starts, timeline.info
+    n = len(starts)
+    touching: dict[date, list[Span]] = defaultdict(list)
+    k = max(bisect_right(starts, merged[0][0]) - 1, 0) if merged else 0
+    for a, b in merged:
+        while k + 1 < n and starts[k + 1] <= a:
+            k += 1
+        m, seen = k, None
+        while m < n and starts[m] < b:
+            key = info[m][3]
+            if key is not None and key != seen:
+                seen = key
+                lo, hi = windows[key]
+                lo, hi = max(a, lo), min(b, hi)
+                if hi > lo:
+                    touching[key].append((lo, hi))
+            m += 1
+    result = []
+    overlap_needed = settings.night_overlap
+    for key in sorted(in_window.keys() | touching.keys()):
+        start, end = windows[key]
+        spans = touching.get(key, [])
+        inside = tuple(in_window.get(key, ()))
+        interrupted = bool(inside) or any(b - a >= overlap_needed for a, b in spans)
+        rest = _longest_rest(spans, start, end, settings.resettle)
+        result.append(
+            Night(
+                key=key,
+                start=start,
+                end=end,
+                interruptions=inside,
+                engaged=tuple(spans),
+                wake_episodes=_wake_episodes(spans, settings.rewake_gap),
+                longest_rest=rest,
+                interrupted=interrupted,
+                rest_deficit=rest < settings.min_continuous_rest,
+            )
+        )
+    return result
