@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 SUBCOMMANDS: frozenset[str] = frozenset(
     {"team", "schedule", "who", "import", "credentials", "checklist", "page"}
     | {"report", "export", "log-page"}
+    | {"publish"}
 )
 SCHEDULE_SCHEMA = "oncall.schedule/1"
 WHO_SCHEMA = "oncall.who/1"
@@ -119,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     import_sources = imports.add_subparsers(dest="import_source", required=True, metavar="SOURCE")
     _add_import_pagerduty(import_sources, common)
     _add_pages(commands, import_sources, common)
+    _add_calendar(commands, import_sources, common)
     _add_credentials(commands, common)
     _add_triage(commands, common)
     return parser
@@ -154,6 +156,8 @@ def _run(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> int:
         return _credentials(args)  # the keyring only: no database
     if args.command in ("checklist", "page"):
         return _triage(args, clock)
+    if _calendar_command(args):
+        return _calendar(args, clock)
     if _pages_command(args):
         return _pages(args, clock)
     if args.command == "import" and args.import_source == "pagerduty":
@@ -905,6 +909,7 @@ def _add_pages(commands: Any, import_sources: Any, common: argparse.ArgumentPars
 
     export = commands.add_parser("export", parents=[common], help="exports (pay and time off)")
     exports = export.add_subparsers(dest="export_kind", required=True, metavar="EXPORT")
+    _add_ical_export(exports, common)
     pay = exports.add_parser(
         "pay", parents=[common], help="CSV of on-call and engaged hours by band per period"
     )
@@ -1206,3 +1211,153 @@ def _log_page(ctx: AppContext, args: argparse.Namespace) -> int:
 
 def _optional_utc(value: datetime | None) -> str | None:
     return _utc_text(value) if value is not None else None
+
+
+# ---------------------------------------------------------------------------------- calendar
+# `oncall export ical`, `oncall publish`, `oncall import leave` (docs/calendar.md).
+
+
+def _add_ical_export(exports: Any, common: argparse.ArgumentParser) -> None:
+    ical = exports.add_parser(
+        "ical", parents=[common], help="iCalendar file of a team's or an engineer's shifts"
+    )
+    who = ical.add_mutually_exclusive_group(required=True)
+    who.add_argument("--team", metavar="T", help="the team's calendar (name or id)")
+    who.add_argument("--engineer", metavar="E", help="one person's calendar (handle, email, id)")
+    ical.add_argument("--out", metavar="FILE", required=True, help="write here (atomically)")
+    ical.add_argument("--from", dest="start", metavar="DATE", help="first day (default: 15 ago)")
+    ical.add_argument("--to", dest="end", metavar="DATE", help="last day (default: 180 ahead)")
+    ical.add_argument("--tz", metavar="ZONE", help="read the dates in this IANA zone")
+
+
+def _add_calendar(commands: Any, import_sources: Any, common: argparse.ArgumentParser) -> None:
+    commands.add_parser(
+        "publish",
+        parents=[common],
+        help="refresh the published calendars (folder and CalDAV, per Settings); for cron",
+    )
+    leave = import_sources.add_parser(
+        "leave", parents=[common], help="import leave from an .ics file (Google, Outlook)"
+    )
+    leave.add_argument("file", metavar="FILE", help="an iCalendar (.ics) export")
+    leave.add_argument(
+        "--engineer", metavar="E", help="whose leave (default: matched by attendee email)"
+    )
+    leave.add_argument("--dry-run", action="store_true", help="show the preview; save nothing")
+
+
+def _calendar_command(args: argparse.Namespace) -> bool:
+    return (
+        args.command == "publish"
+        or (args.command == "export" and getattr(args, "export_kind", "") == "ical")
+        or (args.command == "import" and getattr(args, "import_source", "") == "leave")
+    )
+
+
+def _calendar(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> int:
+    if args.command == "import" and not Path(args.file).is_file():
+        raise CliError(f"{args.file}: no such file; nothing was imported")
+    ctx = _open(args, clock)
+    if args.command == "publish":
+        return _publish(ctx)
+    if args.command == "import":
+        return _import_leave(ctx, args)
+    return _export_ical(ctx, args)
+
+
+def _export_ical(ctx: AppContext, args: argparse.Namespace) -> int:
+    from oncall.exchange import ical_export
+
+    now = ctx.clock()
+    zone = _zone(ctx, args.tz)
+    lo, hi = ical_export.horizon(
+        now, ctx.settings.calendar_days_back, ctx.settings.calendar_days_ahead
+    )
+    start = _instant(args.start, zone, "--from") if args.start else lo
+    end = _instant(args.end, zone, "--to", day_end=True) if args.end else hi
+    if end <= start:
+        raise CliError(f"--to ({args.end}) must come after --from ({args.start})")
+    with ctx.sessions.begin() as s:
+        if args.team:
+            team = _find_team(s, args.team)
+            feed = ical_export.load_team_feed(s, team.id, start, end, now)
+        else:
+            engineer = _engineer_of(s, args.engineer)
+            feed = ical_export.load_engineer_feed(s, engineer.id, start, end, now)
+        text = ical_export.export_feed(s, feed, now)
+    try:
+        ical_export.write_atomic(Path(args.out), text)
+    except OSError as error:
+        raise CliError(f"cannot write {args.out}: {error}", EXIT_FAILURE) from None
+    print(f"wrote {feed.name} ({len(feed.events)} shifts) to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _publish(ctx: AppContext) -> int:
+    from oncall.exchange import caldav_publish, ical_export
+
+    settings, now = ctx.settings, ctx.clock()
+    if not settings.publish_folder and not settings.caldav_url:
+        raise CliError(
+            "nothing to publish to: choose a folder or a CalDAV calendar in Settings "
+            "(publish_folder, caldav_url in the settings file)"
+        )
+    results = []
+    if settings.publish_folder:
+        results.append(
+            ical_export.publish_folder(
+                ctx.sessions,
+                settings.publish_folder,
+                now,
+                days_back=settings.calendar_days_back,
+                days_ahead=settings.calendar_days_ahead,
+            )
+        )
+    if settings.caldav_url:
+        results.append(
+            caldav_publish.publish_caldav(
+                ctx.sessions,
+                settings.caldav_url,
+                settings.caldav_user,
+                now,
+                days_back=settings.calendar_days_back,
+                days_ahead=settings.calendar_days_ahead,
+            )
+        )
+    for status in results:
+        word = "published" if status.ok else "FAILED"
+        print(f"{status.target} {status.destination}: {word}: {status.message}")
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILURE
+
+
+def _import_leave(ctx: AppContext, args: argparse.Namespace) -> int:
+    from oncall.exchange.ical_leave import LeaveFileError, import_leave_file
+
+    engineer_id = None
+    if args.engineer:
+        with ctx.sessions.begin() as s:
+            engineer_id = _engineer_of(s, args.engineer).id
+    try:
+        preview = import_leave_file(
+            ctx.sessions, args.file, ctx.clock(), engineer_id=engineer_id, dry_run=args.dry_run,
+            days_back=ctx.settings.calendar_days_back,
+        )  # fmt: skip
+    except LeaveFileError as error:
+        raise CliError(f"{error}\n{args.file}: not imported; nothing was changed") from None
+    zone = _zone(ctx, None)
+    for row in preview.rows:
+        who = row.engineer.handle if row.engineer else "?"
+        if row.leave is not None:
+            when = f"{_table_time(row.leave.start, zone)} to {_table_time(row.leave.end, zone)}"
+        else:
+            when = ", ".join(row.event.emails) or "no attendee"
+        print(f"  {row.action:<9} {who:<10} {when}  {row.event.summary}")
+    for reason in preview.skipped:
+        print(f"  skipped   {reason}")
+    if preview.unmatched_emails:
+        print(f"unmatched (give --engineer): {', '.join(preview.unmatched_emails)}")
+    verb = "would import" if args.dry_run else "imported"
+    print(f"{args.file}: {verb}: {preview.summary()}")
+    if args.dry_run:
+        print("dry run: nothing was saved")
+    return EXIT_OK
