@@ -363,9 +363,45 @@ class _Checker:
         self.engineer_map = {k.strip().lower(): v for k, v in engineer_map.items()}
         self.latest = now + page_store.FUTURE_SLACK
         self.name = columns.names
+        self.enum_columns = [
+            (slot, canonical, i, table, words)
+            for slot, (canonical, table, words) in enumerate(
+                (
+                    ("severity", _SEVERITY, "critical, high, medium, low, info, P1-P5"),
+                    ("urgency", _URGENCY, "high, low"),
+                    ("channel", _CHANNEL, "phone, sms, push, email, chat, other"),
+                )
+            )
+            if (i := ix.get(canonical, -1)) >= 0
+        ]
 
     def _column(self, canonical: str) -> str:
         return self.name.get(canonical, canonical)
+
+    def _text(
+        self,
+        errors: list[tuple[str, str, str, str]],
+        canonical: str,
+        value: str,
+        limit: int,
+        *,
+        breaks: bool,
+    ) -> None:
+        """Length and control-character checks of a non-empty text cell (``breaks``: TAB,
+        LF and CR are allowed, as in a title)."""
+        if len(value) > limit:
+            errors.append(
+                (self._column(canonical), value, "E_TOO_LONG",
+                 f"{len(value)} characters; at most {limit}")
+            )  # fmt: skip
+        if page_store.CONTROL_CHARS.search(value) or (
+            not breaks and page_store.LINE_BREAKS.search(value)
+        ):
+            allowed = " (only tabs and line breaks in a title)" if breaks else ""
+            errors.append(
+                (self._column(canonical), value, "E_CONTROL_CHAR",
+                 f"holds control characters{allowed}")
+            )  # fmt: skip
 
     def _instant(
         self, raw: str, canonical: str, errors: list[tuple[str, str, str, str]]
@@ -439,11 +475,14 @@ class _Checker:
             cells = cells[:]
         cells.append("")  # index -1 (a column the file lacks) reads as empty
 
-        # source
-        source = cells[self.i_source].strip().lower() or (self.default_source or "")
+        # source (a file without the column uses the default, checked once)
+        if self.i_source < 0:
+            source = self.default_source or ""
+        else:
+            source = cells[self.i_source].strip().lower() or (self.default_source or "")
         if not source:
             errors.append((self._column("source"), "", "E_REQUIRED", "source is empty"))
-        elif not page_store.SOURCE_PATTERN.match(source):
+        elif self.i_source >= 0 and not page_store.SOURCE_PATTERN.match(source):
             errors.append(
                 (
                     self._column("source"),
@@ -468,71 +507,27 @@ class _Checker:
                     "source_id is empty",
                 )
             )
-        for canonical, value, limit in (
-            ("source_id", base_id, page_store.MAX_ID),
-            ("incident_id", incident, page_store.MAX_ID),
-        ):
-            if not value:
-                continue
-            if len(value) > limit:
-                errors.append(
-                    (
-                        self._column(canonical),
-                        value,
-                        "E_TOO_LONG",
-                        f"{len(value)} characters; at most {limit}",
-                    )
-                )
-            if page_store.CONTROL_CHARS.search(value) or page_store.LINE_BREAKS.search(value):
-                errors.append(
-                    (
-                        self._column(canonical),
-                        value,
-                        "E_CONTROL_CHAR",
-                        "holds control characters",
-                    )
-                )
-        title = cells[self.i_title].strip().replace("\r\n", "\n")
+        if base_id:
+            self._text(errors, "source_id", base_id, page_store.MAX_ID, breaks=False)
+        if incident:
+            self._text(errors, "incident_id", incident, page_store.MAX_ID, breaks=False)
+        title = cells[self.i_title].strip()
+        if title:
+            title = title.replace("\r\n", "\n")
+            self._text(errors, "title", title, page_store.MAX_TITLE, breaks=True)
         service = cells[self.i_service].strip()
-        for canonical, value, limit, breaks in (
-            ("title", title, page_store.MAX_TITLE, False),
-            ("service", service, page_store.MAX_TEXT, True),
-        ):
-            if not value:
-                continue
-            if len(value) > limit:
-                errors.append(
-                    (
-                        self._column(canonical),
-                        value,
-                        "E_TOO_LONG",
-                        f"{len(value)} characters; at most {limit}",
-                    )
-                )
-            if page_store.CONTROL_CHARS.search(value) or (
-                breaks and page_store.LINE_BREAKS.search(value)
-            ):
-                errors.append(
-                    (
-                        self._column(canonical),
-                        value,
-                        "E_CONTROL_CHAR",
-                        "holds control characters (only tabs and line breaks in a title)",
-                    )
-                )
-        # enumerations
-        enums = []
-        for canonical, i, table, words in (
-            ("severity", self.i_severity, _SEVERITY, "critical, high, medium, low, info, P1-P5"),
-            ("urgency", self.i_urgency, _URGENCY, "high, low"),
-            ("channel", self.i_channel, _CHANNEL, "phone, sms, push, email, chat, other"),
-        ):
+        if service:
+            self._text(errors, "service", service, page_store.MAX_TEXT, breaks=False)
+        # enumerations (only the file's own columns are looked at)
+        enums = ["", "", ""]
+        for slot, canonical, i, table, words in self.enum_columns:
             raw = cells[i].strip()
-            value = table.get(raw.lower()) if raw else ""
-            if value is None:
-                errors.append((self._column(canonical), raw, "E_ENUM", f"not one of {words}"))
-                value = ""
-            enums.append(value)
+            if raw:
+                value = table.get(raw.lower())
+                if value is None:
+                    errors.append((self._column(canonical), raw, "E_ENUM", f"not one of {words}"))
+                else:
+                    enums[slot] = value
         severity, urgency, channel = enums
         if not severity and self.i_severity < 0 and urgency:
             severity = urgency  # formats.md 4.4: urgency high -> high, low -> low
@@ -623,7 +618,9 @@ class _Checker:
         rejected: list[RowError] = []
         unmatched: list[str] = []
         for person in people:
-            key = " ".join(person.lower().split())
+            key = person.lower()
+            if "  " in key or "\t" in key or "\n" in key:
+                key = " ".join(key.split())
             engineer_id = self.engineer_map.get(key)
             if engineer_id is None:
                 engineer_id = self.engineers.get(key)
