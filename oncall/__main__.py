@@ -64,7 +64,7 @@ def _first_word(argv: Sequence[str]) -> str | None:
         if skip:
             skip = False
             continue
-        if arg == "--data-dir":
+        if arg in ("--data-dir", "--resume-incident"):
             skip = True
             continue
         if arg == "--":
@@ -84,6 +84,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--data-dir", help="keep every file in this folder (or $ONCALL_DATA_DIR)")
     parser.add_argument("--demo", action="store_true", help="open a demo team in its own database")
     parser.add_argument("--debug", action="store_true", help="verbose logging, also on stderr")
+    parser.add_argument(
+        "--resume-incident",
+        type=int,
+        metavar="ID",
+        help="open the triage runner on this incident (what `oncall page` starts)",
+    )
     parser.add_argument("--version", action="version", version=f"oncall {oncall.__version__}")
     return parser.parse_args(list(argv))
 
@@ -170,6 +176,7 @@ def run_window(args: argparse.Namespace) -> int:
 
         theme.apply_theme(app, ctx.settings.theme)
         window = MainWindow(ctx, ready=False)
+        window.pending_resume = getattr(args, "resume_incident", None)
         if previous_crash is not None:
             window.statusBar().showMessage(
                 f"oncall stopped unexpectedly last time; its report is in {previous_crash}"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -49,6 +49,7 @@ from oncall.ui import icons, theme
 from oncall.ui.widgets import EmptyState
 
 if TYPE_CHECKING:
+    from oncall.ui.runner import RunnerHost
     from oncall.ui.workers import Worker
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,14 @@ SCREENS: tuple[Screen, ...] = (
         "LoadView",
         help="Hours on call and night pages per person.",
     ),
+    Screen(
+        "incidents",
+        "Incidents",
+        "gap",
+        "oncall.ui.incidents_view",
+        "IncidentsView",
+        help="Incidents and their timelines; resume an open one.",
+    ),
 )
 
 
@@ -128,6 +137,8 @@ class MainWindow(QMainWindow):
         self._opening: dict[str, QWidget] = {}  # "Opening the database…" stand-ins
         self._when_open: list[Callable[[], None]] = []  # clicks made before the database opened
         self._worker: Worker | None = None
+        self.pending_resume: int | None = None  # --resume-incident: opened once attached
+        self._runner_host: RunnerHost | None = None
         self.setWindowTitle("oncall — demo data" if ctx.demo else "oncall")
         self.setWindowIcon(icons.app_icon())
 
@@ -160,6 +171,8 @@ class MainWindow(QMainWindow):
         from oncall.ui.tray import TrayController  # after the window exists: it parents the tray
 
         self.tray = TrayController(ctx, self)
+        self.tray.paged.connect(self.page)
+        self.context_attached.connect(self._after_attach_triage)
         self._build_menus()
         self._build_status_bar()
         theme.theme_notifier().theme_changed.connect(self._on_theme_changed)
@@ -295,6 +308,9 @@ class MainWindow(QMainWindow):
         if screen.key == "now":
             view.settings_requested.connect(self.open_settings)
             view.team_screen_requested.connect(lambda: self.show_screen("team"))
+            view.paged.connect(self.page)
+        if screen.key == "incidents":
+            view.resume_requested.connect(self.resume_incident)
         return view
 
     def _wire(self, key: str, view: QWidget) -> None:
@@ -353,6 +369,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
+        self.page_action = QAction(self.tr("I've been &paged…"), self)
+        self.page_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.page_action.triggered.connect(self.page)
+        file_menu.addAction(self.page_action)
+        self.addAction(self.page_action)  # works with the menu hidden, too
         self.settings_action = QAction(icons.icon("settings"), self.tr("&Settings…"), self)
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         if self.settings_action.shortcut().isEmpty():
@@ -496,6 +517,31 @@ class MainWindow(QMainWindow):
                 "and look after the people who carry the pager.</p>"
             ).format(version=oncall.__version__),
         )
+
+    # ----- triage (issue 6): the runner replaces the screens while an incident runs ----------
+
+    def runner_host(self) -> RunnerHost:
+        """What puts the runner in this window (imported on first use: start-up pays nothing)."""
+        if self._runner_host is None:
+            from oncall.ui.runner import RunnerHost
+
+            self._runner_host = RunnerHost(self)
+        return self._runner_host
+
+    def _after_attach_triage(self) -> None:
+        # on the next turn of the loop: whatever else waits for context_attached runs first
+        QTimer.singleShot(0, lambda: self.runner_host().after_attach(self.pending_resume))
+
+    def page(self) -> None:
+        """ "I've been paged": start an incident (or go back to the open one) in the runner."""
+        if not self.ready:
+            self.statusBar().showMessage(self.tr("Opening the database…"), 3000)
+            return
+        self.runner_host().page()
+
+    def resume_incident(self, incident_id: int) -> None:
+        """Open incident ``incident_id`` in the runner, at the step it was left on."""
+        self.runner_host().open(incident_id)
 
     # ----- window state (QSettings: UI state only, never preferences) -------------------------
 

@@ -181,11 +181,13 @@ class NowView(QWidget):
         changed(): never emitted (Now makes no edits); present so every screen wires alike.
         settings_requested(): the user wants to choose who they are.
         team_screen_requested(): the user wants to add a team.
+        paged(): "I've been paged" was pressed (the window opens the triage runner).
     """
 
     changed = Signal()
     settings_requested = Signal()
     team_screen_requested = Signal()
+    paged = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -262,6 +264,7 @@ class NowView(QWidget):
         )
         column.addWidget(title)
         column.addWidget(subtitle)
+        column.addWidget(self._paged_button(unit))
         column.addWidget(self._you_card(board, zone))
 
         for tb in board.teams:
@@ -287,6 +290,18 @@ class NowView(QWidget):
         outer.addWidget(holder, 1)
         outer.addStretch(0)
         return page
+
+    def _paged_button(self, unit: int) -> QPushButton:
+        # big and calm (never red): the way in to the triage runner at 02:00
+        button = QPushButton(self.tr("I've been paged"))
+        button.setObjectName("pagedButton")
+        button.setFont(scaled_font(self, 1.3, bold=True))
+        button.setMinimumHeight(max(44, round(unit * 2.8)))
+        button.setMinimumWidth(unit * 14)
+        button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        button.setToolTip(self.tr("Start the calm triage checklist (Ctrl+Shift+P)"))
+        button.clicked.connect(self.paged)
+        return button
 
     def _you_card(self, board: Board, zone: str) -> QWidget:
         palette = self.palette()

@@ -37,10 +37,12 @@ class TrayController(QObject):
     Signals:
         reminder_shown(str, str): title and message of a reminder just shown.
         status_changed(object): the new ``TrayStatus``.
+        paged(): "I've been paged" was chosen in the tray menu.
     """
 
     reminder_shown = Signal(str, str)
     status_changed = Signal(object)
+    paged = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +65,9 @@ class TrayController(QObject):
         menu = QMenu(self.window)
         open_action = QAction(self.tr("Open oncall"), menu)
         open_action.triggered.connect(self.open_window)
+        paged_action = QAction(self.tr("I've been paged…"), menu)
+        paged_action.triggered.connect(self.page)
+        menu.addAction(paged_action)
         quit_action = QAction(self.tr("Quit"), menu)
         quit_action.triggered.connect(QApplication.quit)
         menu.addAction(open_action)
@@ -88,6 +93,11 @@ class TrayController(QObject):
             self.window.showNormal()
             self.window.raise_()
             self.window.activateWindow()
+
+    def page(self) -> None:
+        """Bring the window up and ask it to start the triage runner."""
+        self.open_window()
+        self.paged.emit()
 
     def my_shifts(self, now: datetime) -> tuple[list[Shift], dict[int, str]]:
         """Your shifts around ``now`` (ended within the reminder grace, or coming) and the

@@ -20,7 +20,13 @@ from oncall.ui.undo import ActionCommand
 
 def test_opens_on_now_with_every_screen_listed(main_window) -> None:
     nav = main_window.nav
-    assert [nav.item(i).text() for i in range(nav.count())] == ["Now", "Schedule", "Team"]
+    assert [nav.item(i).text() for i in range(nav.count())] == [
+        "Now",
+        "Schedule",
+        "Team",
+        "Load",
+        "Incidents",
+    ]
     assert main_window.current_key == "now"
     assert main_window.windowTitle() == "oncall"
 
@@ -45,6 +51,8 @@ def test_navigation_by_ctrl_number(qtbot: QtBot, main_window) -> None:
         "Ctrl+1",
         "Ctrl+2",
         "Ctrl+3",
+        "Ctrl+4",
+        "Ctrl+5",
     ]
 
 
