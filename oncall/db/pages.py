@@ -16,7 +16,7 @@ import sqlite3
 import uuid
 from array import array
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
@@ -355,8 +355,6 @@ def log_page(s: Session, page: Page, now: datetime | None = None) -> Page:
     A ValueError lists every problem in plain words (unknown engineer, times out of order, a
     page after ``now`` plus 5 minutes, too long or control characters).
     """
-    from dataclasses import replace
-
     manual = replace(page, source=MANUAL_SOURCE, source_id=str(uuid.uuid4()))
     stored, _ = upsert_page(s, manual, now=now)
     return stored

@@ -81,7 +81,8 @@ def load_rows(
         )
     people = sorted(engineers, key=lambda e: (e.name.lower(), e.id))
     ids = [e.id for e in people]
-    shifts = [x for x in queries.ledger(s, team_id, start, end) if x.engineer_id in set(ids)]
+    wanted = set(ids)
+    shifts = [x for x in queries.ledger(s, team_id, start, end) if x.engineer_id in wanted]
     pages = page_store.list_pages(s, engineer_ids=ids, start=start - _LOOKBACK, end=end)
     leave = queries.list_leave(s, ids, start, end)
     holidays = holiday_dates(people, range(start.year - 1, end.year + 2))
