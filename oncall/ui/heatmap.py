@@ -28,7 +28,8 @@ def cell_colour(count: int, highest: int, palette: QPalette) -> QColor:
     window = palette.color(QPalette.ColorRole.Base)
     accent = _accent(palette)
     if count <= 0 or highest <= 0:
-        return theme._mix(window, palette.color(QPalette.ColorRole.WindowText), 0.06)
+        # Empty hours stay visible as a quiet grid, a step off the page either way.
+        return theme._mix(window, palette.color(QPalette.ColorRole.WindowText), 0.1)
     share = (count / highest) ** 0.5
     return theme._mix(window, accent, 0.18 + 0.82 * share)
 

@@ -80,22 +80,35 @@ _LOOKBACK = timedelta(days=1)
 # Column -> (header, tooltip). Column 0 is the engineer.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("Engineer", "The engineer (their own time zone in brackets)"),
-    ("Business h", "On-call hours in business hours (08:00-18:00 on weekdays, their local time)"),
-    ("Off-hours h", "On-call hours in the evening, at weekends and on holidays, outside sleep"),
-    ("Sleep h", "On-call hours in their sleep window (22:00-08:00 local)"),
-    ("Weekend h", "On-call hours that fell on their weekend (any band)"),
-    ("Holiday h", "On-call hours that fell on their public holidays (any band)"),
+    (
+        "Business\nhours",
+        "On-call hours in business hours (08:00-18:00 on weekdays, their local time)",
+    ),
+    (
+        "Off-hours\nhours",
+        "On-call hours in the evening, at weekends and on holidays, outside sleep",
+    ),
+    ("Sleep\nhours", "On-call hours in their sleep window (22:00-08:00 local)"),
+    ("Weekend\nhours", "On-call hours that fell on their weekend (any band)"),
+    ("Holiday\nhours", "On-call hours that fell on their public holidays (any band)"),
     ("Pages", "Every notification they received, interrupting or not"),
     (
-        "Interruptions",
+        "Interrup-\ntions",
         "Times they were disturbed: pages within 60 s merge, and so do re-pages "
         "of an incident they were still working; email and low urgency do not interrupt",
     ),
-    ("Night pages", "Interruptions that started in their sleep window"),
-    ("Interrupted nights", "Nights with an interruption, or 30 min of work inside the window"),
-    ("Rest-deficit nights", "Nights whose longest undisturbed stretch was under 5 hours"),
-    ("Engaged h", "Hours spent working pages (overlapping incidents count once)"),
+    ("Night\npages", "Interruptions that started in their sleep window"),
+    ("Interrupted\nnights", "Nights with an interruption, or 30 min of work inside the window"),
+    ("Rest-deficit\nnights", "Nights whose longest undisturbed stretch was under 5 hours"),
+    ("Engaged\nhours", "Hours spent working pages (overlapping incidents count once)"),
 )
+
+
+def column_words(column: int) -> str:
+    """A column's header on one line: "Interrupted nights"."""
+    return COLUMNS[column][0].replace("-\n", "").replace("\n", " ")
+
+
 HOUR_COLUMNS = {1: "business", 2: "off_hours", 3: "sleep", 4: "weekend", 5: "holiday"}
 
 
@@ -249,7 +262,7 @@ def drill_down(row: LoadRow, column: int, viewer: str) -> Drill:
                 rows.append(
                     (_at(a, zone), _at(b, zone), _at(a, viewer), _at(b, viewer), fmt_hours(hours))
                 )
-        label = header.removesuffix(" h").lower()
+        label = header.split("\n")[0].lower()
         return Drill(
             f"{name}: on call, {label} hours",
             ("From (their time)", "Until", "From (your time)", "Until", f"{label} hours"),
@@ -262,14 +275,14 @@ def drill_down(row: LoadRow, column: int, viewer: str) -> Drill:
     if column in (7, 8):
         found = load.interruptions if column == 7 else load.night_pages
         return Drill(
-            f"{name}: {header.lower()}",
+            f"{name}: {column_words(column).lower()}",
             _INTERRUPTION_HEADERS,
             tuple(_interruption_row(i, zone, viewer) for i in found),
         )
     if column in (9, 10):
         found_nights = load.interrupted_nights if column == 9 else load.rest_deficit_nights
         return Drill(
-            f"{name}: {header.lower()}",
+            f"{name}: {column_words(column).lower()}",
             _NIGHT_HEADERS,
             tuple(_night_row(n, zone, viewer) for n in found_nights),
         )
@@ -451,6 +464,7 @@ class LoadView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.clicked.connect(self.open_drill_down)
         self.table.installEventFilter(_EnterFilter(self.open_drill_down, self))
         self.note = MutedLabel(NOTE, self)
@@ -474,6 +488,8 @@ class LoadView(QWidget):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # Everything fits the width (the table scrolls itself if it must): no sideways page.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)
 
         self.empty = self._empty_state()
@@ -651,7 +667,8 @@ class LoadView(QWidget):
         # Every person visible without an inner scroll bar: the page scrolls instead.
         header = self.table.horizontalHeader().height()
         rows = sum(self.table.rowHeight(r) for r in range(self.model.rowCount()))
-        scroll = self.table.horizontalScrollBar().sizeHint().height()
+        wide = self.table.horizontalHeader().length() > self.table.viewport().width()
+        scroll = self.table.horizontalScrollBar().sizeHint().height() if wide else 0
         self.table.setFixedHeight(header + rows + scroll + 2 * self.table.frameWidth())
 
     def _summary_text(self) -> str:
