@@ -1,4 +1,4 @@
-"""Log a page by hand: times in the viewer's zone, the engineer's local time shown, inline checks."""
+"""Log a page by hand: times in the viewer's zone, the engineer's local time, inline checks."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_a_page_typed_in_new_york_is_stored_as_its_instant(qtbot, seeded_team):
     qtbot.addWidget(dialog)
     dialog.when.setDateTime(wall_qdatetime(datetime(2026, 11, 9, 22, 10)))
     dialog.title_edit.setText("Ledger lag")
-    assert "That is Tue 03:10 for Ada in London." == dialog.local_note.text()
+    assert dialog.local_note.text() == "That is Tue 03:10 for Ada in London."
     page = dialog.page()
     assert page is not None
     assert page.triggered_at == datetime(2026, 11, 10, 3, 10, tzinfo=UTC)
