@@ -137,7 +137,7 @@ def publish_caldav(
         events: list[CalendarEvent] = []
         for team_id in ids:
             plan, shifts = ical_export.team_final_shifts(s, team_id, start, end, now)
-            events += ical_export.team_feed(plan, shifts, people).events
+            events += ical_export.team_feed(plan, shifts, people, (start, end)).events
         digests = {e.uid: e.content_hash() for e in events}
         revisions = calendar.assign_sequences(s, digests, now)
         known = calendar.caldav_items(s, url)

@@ -237,11 +237,26 @@ def _events(
     return events
 
 
+def _inside(shifts: Sequence[Shift], window: tuple[datetime, datetime] | None) -> list[Shift]:
+    if window is None:
+        return list(shifts)
+    return [x for x in shifts if x.start < window[1] and x.end > window[0]]
+
+
 def team_feed(
-    plan: TeamPlan, shifts: Sequence[Shift], people: Mapping[int, Engineer]
+    plan: TeamPlan,
+    shifts: Sequence[Shift],
+    people: Mapping[int, Engineer],
+    window: tuple[datetime, datetime] | None = None,
 ) -> CalendarFeed:
-    """A team's calendar from its final shifts (times in descriptions in the team's zone)."""
-    events = _events(shifts, plan, shifts, people, personal=False, zone=plan.team.zone)
+    """A team's calendar from its final shifts (times in descriptions in the team's zone).
+
+    With ``window``, only shifts meeting it become events; the others still name the next
+    person in "handoff to" and "who to call".
+    """
+    events = _events(
+        _inside(shifts, window), plan, shifts, people, personal=False, zone=plan.team.zone
+    )
     return CalendarFeed(
         key=f"team-{slug(plan.team.name)}",
         name=f"{plan.team.name} on-call",
@@ -253,12 +268,14 @@ def engineer_feed(
     engineer: Engineer,
     teams: Iterable[tuple[TeamPlan, Sequence[Shift]]],
     people: Mapping[int, Engineer],
+    window: tuple[datetime, datetime] | None = None,
 ) -> CalendarFeed:
     """One engineer's calendar: their final shifts in every team given (each as
-    ``(plan, that team's final shifts)``), described in the engineer's zone."""
+    ``(plan, that team's final shifts)``), described in the engineer's zone; ``window`` as
+    in :func:`team_feed`."""
     events: list[CalendarEvent] = []
     for plan, shifts in teams:
-        mine = [x for x in shifts if x.engineer_id == engineer.id]
+        mine = [x for x in _inside(shifts, window) if x.engineer_id == engineer.id]
         events += _events(mine, plan, shifts, people, personal=True, zone=engineer.zone)
     return CalendarFeed(
         key=f"person-{slug(engineer.handle)}",
@@ -373,9 +390,10 @@ def write_atomic(path: Path, text: str) -> None:
 def team_final_shifts(
     s: Session, team_id: int, start: datetime, end: datetime, now: datetime
 ) -> tuple[TeamPlan, list[Shift]]:
-    """A team's plan and the final shifts (ledger history + live) that start before ``end``
-    and end after ``start``, each whole (not cut at the window's edges, so its UID and times
-    do not move as the window slides day by day)."""
+    """A team's plan and its final shifts (ledger history + live) from the first that meets
+    ``start`` to a month past ``end``, each whole (not cut at the window's edges, so UIDs and
+    times do not move as the window slides day by day). The feeds take ``(start, end)`` as
+    their window and use the shifts past it for "handoff to" and "who to call"."""
     from oncall.db import queries
     from oncall.domain.ledger import final_schedule
 
@@ -383,7 +401,7 @@ def team_final_shifts(
     ledger = queries.ledger(s, team_id, start, end + _TAIL)
     lo = min([start, *(x.start for x in ledger)])
     final = final_schedule(plan, ledger, lo, end + _TAIL, now)
-    return plan, [x for x in final.shifts if x.start < end and x.end > start]
+    return plan, [x for x in final.shifts if x.end > start]
 
 
 def people_by_id(s: Session) -> dict[int, Engineer]:
@@ -398,7 +416,7 @@ def load_team_feed(
 ) -> CalendarFeed:
     """The team's feed over ``[start, end)`` (see :func:`team_final_shifts`)."""
     plan, shifts = team_final_shifts(s, team_id, start, end, now)
-    return team_feed(plan, shifts, people_by_id(s))
+    return team_feed(plan, shifts, people_by_id(s), (start, end))
 
 
 def load_engineer_feed(
@@ -414,7 +432,7 @@ def load_engineer_feed(
     team_ids = {t.id for t in queries.engineer_teams(s, engineer_id)}
     team_ids |= {x.team_id for x in queries.engineer_ledger(s, engineer_id, start, end)}
     teams = [team_final_shifts(s, t, start, end, now) for t in sorted(team_ids)]
-    return engineer_feed(engineer, teams, people_by_id(s))
+    return engineer_feed(engineer, teams, people_by_id(s), (start, end))
 
 
 def export_feed(s: Session, feed: CalendarFeed, now: datetime) -> str:
@@ -459,14 +477,13 @@ def all_feeds(
 
     people = people_by_id(s)
     resolved = {t.id: team_final_shifts(s, t.id, start, end, now) for t in queries.list_teams(s)}
-    teams = [team_feed(plan, shifts, people) for plan, shifts in resolved.values()]
+    window = (start, end)
+    teams = [team_feed(plan, shifts, people, window) for plan, shifts in resolved.values()]
     personal = []
     for engineer in queries.list_engineers(s):
-        mine = [(p, x) for p, x in resolved.values() if any(
-            shift.engineer_id == engineer.id for shift in x
-        )]  # fmt: skip
-        if mine:
-            personal.append(engineer_feed(engineer, mine, people))
+        feed = engineer_feed(engineer, resolved.values(), people, window)
+        if feed.events:
+            personal.append(feed)
     return teams, personal
 
 
@@ -522,7 +539,7 @@ _DTSTAMP = re.compile(r"^DTSTAMP:\d{8}T\d{6}Z\r$", re.MULTILINE)
 def _same_but_stamp(path: Path, text: str) -> bool:
     """Whether ``path`` already holds ``text`` apart from the DTSTAMP lines."""
     try:
-        old = path.read_text(encoding="utf-8", newline="")
-    except OSError:
+        old = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
         return False
     return _DTSTAMP.sub("", old) == _DTSTAMP.sub("", text)
