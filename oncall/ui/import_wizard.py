@@ -61,12 +61,12 @@ from oncall.ui.zones import all_zones, viewer_zone
 log = logging.getLogger(__name__)
 
 CSV, PAGERDUTY = "csv", "pagerduty"
-OUTCOME_WORDS = {
-    "inserted": "new pages",
-    "updated": "changed pages",
-    "unchanged": "already stored",
-    "duplicate_in_file": "repeated in the file",
-    "rejected": "rejected",
+OUTCOME_WORDS = {  # (one, many)
+    "inserted": ("new page", "new pages"),
+    "updated": ("changed page", "changed pages"),
+    "unchanged": ("already stored", "already stored"),
+    "duplicate_in_file": ("repeated in the file", "repeated in the file"),
+    "rejected": ("rejected", "rejected"),
 }
 NOT_MAPPED = "— leave out —"
 
@@ -348,6 +348,8 @@ class PreviewPage(QWizardPage):
             )
             self.mapping.addWidget(label, r, 0)
             self.mapping.addWidget(box, r, 1)
+            label.show()  # added to a page on show: visible now, not at the next turn
+            box.show()
             self.mapping_boxes[person.key] = box
 
 
@@ -587,7 +589,7 @@ class ImportWizard(QWizard):
     def counts_text(self, report: Any) -> str:
         """ "12 rows: 9 new pages, 1 already stored, 2 rejected"."""
         counts = report.counts()
-        parts = [f"{n} {OUTCOME_WORDS[k]}" for k, n in counts.items() if n]
+        parts = [f"{n} {OUTCOME_WORDS[k][n != 1]}" for k, n in counts.items() if n]
         rows = report.rows
         return f"{rows} {'row' if rows == 1 else 'rows'}: " + (", ".join(parts) or "nothing")
 

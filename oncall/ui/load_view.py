@@ -463,7 +463,9 @@ class LoadView(QWidget):
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # Names are never cut short; spare width goes to the last column, and a narrow window
+        # (or 200 % text) scrolls the numbers sideways instead.
+        header.setStretchLastSection(True)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.clicked.connect(self.open_drill_down)
         self.table.installEventFilter(_EnterFilter(self.open_drill_down, self))
