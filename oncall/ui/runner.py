@@ -495,6 +495,11 @@ class RunnerView(QWidget):
             self._show_aftercare()
         else:
             self.pages.setCurrentWidget(self.step_page)
+            old = self.scroll.takeWidget()
+            if old is not None:
+                # later, not now: we may be inside one of its buttons' or text box's events
+                old.hide()
+                old.deleteLater()
             self.scroll.setWidget(self._step_content())
             if self.input_box is not None:
                 self.input_box.setFocus()
@@ -1113,6 +1118,7 @@ class RunnerHost(QObject):
             view.changed.connect(changed)
         self._screens = self.window.takeCentralWidget()
         self.window.setCentralWidget(view)
+        view.show()  # now, not on the next turn of the loop
         self.window.menuBar().setVisible(False)
         self.window.statusBar().setVisible(False)
         self.view = view
@@ -1130,6 +1136,7 @@ class RunnerHost(QObject):
         view.deleteLater()
         if self._screens is not None:
             self.window.setCentralWidget(self._screens)
+            self._screens.show()
             self._screens = None
         self.window.menuBar().setVisible(True)
         self.window.statusBar().setVisible(True)
@@ -1193,18 +1200,19 @@ def run_key_script(view: RunnerView) -> None:
 
 
 def _send(view: RunnerView, token: str) -> None:
-    target = QApplication.focusWidget() or view.focusWidget() or view
+    def target() -> QWidget:  # asked afresh: a key may move the focus or rebuild the step
+        return QApplication.focusWidget() or view.focusWidget() or view
+
     if token.startswith("="):
         for char in token[1:]:
             for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-                QApplication.sendEvent(
-                    target, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char)
-                )
+                event = QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char)
+                QApplication.sendEvent(target(), event)
         return
     combo = QKeySequence(token)[0]
     for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
         event = QKeyEvent(kind, combo.key(), combo.keyboardModifiers(), _key_text(combo))
-        QApplication.sendEvent(target, event)
+        QApplication.sendEvent(target(), event)
 
 
 def _key_text(combo: object) -> str:
