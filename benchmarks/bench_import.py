@@ -32,13 +32,13 @@ MIN_RATIO, MAX_RSS_MB = 0.5, 200
 
 
 def write_file(path: Path, rows: int) -> None:
-    """A CSV of ``rows`` pages spread over two years, one every ~63 s, 40 engineers."""
-    start = datetime(2025, 1, 1, tzinfo=UTC)
+    """A CSV of ``rows`` pages, one a minute from November 2024, 40 engineers."""
+    start = datetime(2024, 11, 1, tzinfo=UTC)  # a page a minute: done before 2026-10
     severities = ("critical", "high", "medium", "low", "info")
     with path.open("w", encoding="utf-8", newline="") as f:
         f.write("source_id,paged_at,engineer,severity\n")
         for i in range(rows):
-            at = (start + timedelta(seconds=i * 63)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            at = (start + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
             f.write(f"{i},{at},e{i % ENGINEERS},{severities[i % 5]}\n")
 
 

@@ -180,6 +180,8 @@ def import_pages(
                     yield ImportProgress(done, total, message)
             except StopIteration as stop:
                 report: PagesReport = stop.value
+            finally:
+                run.close()  # on a cancel: its clean-up runs while the connection is open
             if dry_run:
                 s.rollback()
     finally:

@@ -749,6 +749,7 @@ def import_file(
     # Progress is the binary file's position: the text layer's tell() is off while iterating.
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
     rejected_file = RejectedWriter(rejected_out) if rejected_out is not None else None
+    store: page_store.BulkPages | None = None
     failed = True
     try:
         if rejected_file is not None:
@@ -830,6 +831,8 @@ def import_file(
         yield size, size, f"{report.records:,} rows read: {report.summary()}"
         failed = False
     finally:
+        if store is not None:
+            store.close()
         text.close()  # and the binary file under it
         if rejected_file is not None:
             rejected_file.__exit__(RuntimeError if failed else None, None, None)
