@@ -45,22 +45,9 @@ METRICS: tuple[tuple[str, str, str, str], ...] = (
 def holiday_dates(engineers: Sequence[Engineer], years: range) -> dict[int, frozenset[date]]:
     """Each engineer's public holidays (by country and region) in ``years``; unknown places
     simply have none, since a typo in a country must not block an edit."""
-    out: dict[int, frozenset[date]] = {}
-    wanted = [e for e in engineers if e.country]
-    if not wanted:
-        return out
-    import holidays  # only needed here, kept off start-up
+    from oncall.exchange.public_holidays import holiday_dates as lookup
 
-    for e in wanted:
-        try:
-            days = holidays.country_holidays(
-                e.country.upper(), subdiv=e.region or None, years=list(years)
-            )
-        except (NotImplementedError, KeyError, ValueError):
-            log.info("No holiday calendar for %s/%s", e.country, e.region)
-            continue
-        out[e.id] = frozenset(days.keys())
-    return out
+    return lookup(engineers, years)  # one cached lookup for the whole app
 
 
 def compute_diffs(
