@@ -8,10 +8,12 @@ the engineer from its first page until the latest of its pages' engagement ends 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from oncall.domain.bands import DEFAULT_SETTINGS, LoadSettings
 from oncall.domain.intervals import Span, union
@@ -60,49 +62,71 @@ def engagement_end(page: Page, settings: LoadSettings = DEFAULT_SETTINGS) -> dat
     return end if end > page.triggered_at else page.triggered_at
 
 
+# Writers of Interruption's slots. The merge below builds each interruption in place, in this
+# module, before anyone can see it: a frozen dataclass's ``__init__`` pays a generic
+# ``object.__setattr__`` per field, and a two-year report builds tens of thousands of them.
+_set_engineer, _set_start, _set_end, _set_pages = (
+    Interruption.__dict__[f.name].__set__ for f in dataclasses.fields(Interruption)
+)
+
+
 def _engineer_interruptions(pages: Sequence[Page], settings: LoadSettings) -> list[Interruption]:
-    """D3 for one engineer's pages, sorted by trigger time."""
+    """D3 for one engineer's pages, sorted by trigger time; the result is ordered by start (an
+    interruption only ever opens at the page being read)."""
+    if not pages:
+        return []
+    engineer = pages[0].engineer_id
     window = settings.merge_window
-    groups: list[list] = []  # [start, end, pages]
-    open_incidents: dict[str, list] = {}  # incident key -> the group that engaged it
-    current: list | None = None
+    found: list[Interruption] = []
+    open_incidents: dict[str, Interruption] = {}  # incident key -> the interruption it engaged
+    current: Interruption | None = None  # the interruption opened last...
+    current_until = pages[0].triggered_at  # ...which pages before this join (anchored window)
     excluded = tuple(settings.exclude_channels)  # identity/str compare, no Enum hashing
     exclude_low = settings.exclude_low_urgency
     low = Urgency.LOW
     assumed = settings.assumed_engagement
+    new = object.__new__
+    set_engineer, set_start, set_end, set_pages = _set_engineer, _set_start, _set_end, _set_pages
+    # This loop runs once per page of the whole history: engagement_end is inlined and the
+    # merge window is compared against a precomputed limit (no timedelta per page).
     for page in pages:
-        if (page.channel is not None and page.channel in excluded) or (
-            exclude_low and page.urgency is low
-        ):
+        channel = page.channel
+        if channel is not None and channel in excluded:
+            continue
+        if exclude_low and page.urgency is low:
             continue
         t = page.triggered_at
-        # Inline engagement_end: this loop runs once per page of the whole history.
-        if page.resolved_at is not None:
-            end = page.resolved_at
-        elif page.acknowledged_at is not None:
-            end = page.acknowledged_at + assumed
-        else:
-            end = t + assumed
+        end = page.resolved_at
+        if end is None:
+            ack = page.acknowledged_at
+            end = (t if ack is None else ack) + assumed
         if end < t:
             end = t
         key = page.incident_key
-        group = open_incidents.get(key) if key else None
-        if group is not None and not (group[0] <= t < group[1]):
-            group = None  # that incident's engagement is over: this is a new disturbance
-        if group is None and current is not None and t - current[0] < window:
-            group = current
-        if group is None:
-            group = [t, end, [page]]
-            groups.append(group)
-            current = group
-        else:
-            group[2].append(page)
-            if end > group[1]:
-                group[1] = end
+        found_before = None
         if key:
-            open_incidents[key] = group
-    engineer = pages[0].engineer_id if pages else 0
-    return [Interruption(engineer, s, e, tuple(p)) for s, e, p in groups]
+            found_before = open_incidents.get(key)
+            if found_before is not None and t >= found_before.end:
+                found_before = None  # that incident's engagement is over: a new disturbance
+        if found_before is None and t < current_until:
+            found_before = current
+        if found_before is None:
+            current = new(Interruption)
+            set_engineer(current, engineer)
+            set_start(current, t)
+            set_end(current, end)
+            set_pages(current, (page,))
+            found.append(current)
+            current_until = t + window
+            if key:
+                open_incidents[key] = current
+        else:
+            set_pages(found_before, (*found_before.pages, page))
+            if end > found_before.end:
+                set_end(found_before, end)
+            if key:
+                open_incidents[key] = found_before
+    return found
 
 
 def _by_engineer(pages: Iterable[Page]) -> dict[int, list[Page]]:
@@ -114,8 +138,8 @@ def _by_engineer(pages: Iterable[Page]) -> dict[int, list[Page]]:
     return grouped
 
 
-def _trigger(page: Page) -> datetime:
-    return page.triggered_at
+# The sort and bisect key of pages (C-level, no Python call per page).
+_trigger: Callable[[Page], datetime] = attrgetter("triggered_at")
 
 
 def interruptions(

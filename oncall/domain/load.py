@@ -46,11 +46,13 @@ from oncall.domain.intervals import Span, union
 from oncall.domain.model import Band, Engineer, Leave, Page, Shift
 from oncall.domain.nights import (
     Night,
-    _classify,
-    _nights,
+    _start,
+    file_interruptions,
     night_key,
+    night_values,
     night_window,
     nights,
+    sweep_engagement,
 )
 from oncall.domain.zones import localize_utc, wall, zone_info
 
@@ -235,6 +237,12 @@ def _collector_paused() -> Iterator[None]:
     A two-year report allocates a few hundred thousand small tuples and records; the collector
     would otherwise walk every page again and again and take two thirds of the time. Reference
     counting still frees everything; the previous state is restored.
+
+    The values the report returns are alive and stay alive while it is shown, so the young
+    generation's first collection after this would only walk them to find nothing (about a
+    tenth of a two-year report). ``freeze`` then ``unfreeze`` hands them straight to the oldest
+    generation instead, where a full collection sees them like any long-lived object. Skipped
+    when the application has frozen objects of its own (unfreezing would release those too).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -242,11 +250,10 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
-
-
-def _start(i: Interruption) -> datetime:
-    return i.start
 
 
 def _load(
@@ -262,24 +269,23 @@ def _load(
     """The load of one engineer from their own shifts, pages (sorted by trigger) and leave."""
     zone = engineer.zone or "UTC"
     tz = zone_info(zone)
-    triggers = [p.triggered_at for p in pages]
-    lo = bisect_left(triggers, start - _LOOKBACK)
-    first = bisect_left(triggers, start, lo)
-    last = bisect_left(triggers, end, first)
+    lo = bisect_left(pages, start - _LOOKBACK, key=_trigger)
+    first = bisect_left(pages, start, lo, key=_trigger)
+    last = bisect_left(pages, end, first, key=_trigger)
     found = _engineer_interruptions(pages[lo:last], settings)
-    # One sweep over the zone's band pieces gives each interruption its band and its night.
+    # One sweep over the zone's band pieces gives each interruption its band and its night,
+    # a second one each merged engagement its nights and its hours by band.
     timeline = day_cuts(zone, settings).timeline(
         (start - _LOOKBACK).astimezone(tz).date() - _DAY, end.astimezone(tz).date() + 2 * _DAY
     )
-    by_band: dict[Band, list[Interruption]] = {b: [] for b in Band}
-    keys = _classify(found, timeline, holidays, start, by_band)
-    in_period = tuple(i for i in found if i.start >= start)
-    merged = union((i.start, i.end) for i in found if i.end > i.start)
-    night_list = tuple(
-        n for n in _nights(found, keys, merged, timeline, settings) if start <= n.start < end
+    in_window, by_band, merged = file_interruptions(found, timeline, holidays, start)
+    touching, tally = sweep_engagement(merged, timeline, holidays, start, end)
+    in_period = bisect_left(found, start, key=_start)  # found is sorted by start
+    engaged_spans = tuple(
+        (a if a > start else start, b if b < end else end)
+        for a, b in merged
+        if b > start and a < end
     )
-    engaged_spans = [(max(a, start), min(b, end)) for a, b in merged if b > start and a < end]
-    engaged = accumulate(engaged_spans, zone, settings, holidays)
     roles = settings.oncall_roles
     counted = tuple(
         sorted(
@@ -298,11 +304,11 @@ def _load(
         oncall=oncall,
         days_on_call=tuple(whole_days),
         pages=tuple(pages[first:last]),
-        interruptions=in_period,
+        interruptions=tuple(found[in_period:]),
         interruptions_by_band={b: tuple(v) for b, v in by_band.items()},
-        nights=night_list,
-        engaged=engaged,
-        engaged_spans=tuple(engaged_spans),
+        nights=tuple(night_values(in_window, touching, timeline.nights, settings, start, end)),
+        engaged=BandHours(*(t / _HOUR for t in tally)),
+        engaged_spans=engaged_spans,
         shifts=counted,
         oncall_spans=tuple(spans),
     )
@@ -372,11 +378,17 @@ def _team_load(
             by_leave[lv.engineer_id].append(lv)
     lo = start - _LOOKBACK
     by_page: dict[int, list[Page]] = defaultdict(list)
+    ordered, previous = True, lo
     for p in pages:
-        if lo <= p.triggered_at < end:
+        t = p.triggered_at
+        if lo <= t < end:
             by_page[p.engineer_id].append(p)
-    for group in by_page.values():
-        group.sort(key=_trigger)
+            if t < previous:
+                ordered = False
+            previous = t
+    if not ordered:  # the database returns pages by trigger time: sort only if they are not
+        for group in by_page.values():
+            group.sort(key=_trigger)
     return [
         _load(
             e,

@@ -9,14 +9,13 @@ by enough engagement reaching into it (D6); wake episodes closer than the rewake
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from oncall.domain.bands import DEFAULT_SETTINGS, LoadSettings, Timeline, day_cuts
 from oncall.domain.interruptions import Interruption
-from oncall.domain.intervals import Span, union
+from oncall.domain.intervals import Span
 from oncall.domain.model import Band, Page
 from oncall.domain.zones import localize_utc, zone_info
 
@@ -127,75 +126,144 @@ def nights(
     found = sorted(found, key=_start)
     if not found:
         return []
-    merged = union((i.start, i.end) for i in found if i.end > i.start)
     tz = zone_info(zone)
-    last = max([found[-1].start, *(b for _, b in merged[-1:])])
+    last = max(i.end for i in found)
     timeline = day_cuts(zone, settings).timeline(
         found[0].start.astimezone(tz).date() - _DAY, last.astimezone(tz).date() + _DAY
     )
-    keys = _classify(found, timeline, (), found[0].start, {b: [] for b in Band})
-    return _nights(found, keys, merged, timeline, settings)
+    first = found[0].start
+    in_window, _, merged = file_interruptions(found, timeline, (), first)
+    touching, _ = sweep_engagement(merged, timeline, (), first, first)
+    return night_values(in_window, touching, timeline.nights, settings)
 
 
-def _classify(
+def file_interruptions(
     found: Sequence[Interruption],
     timeline: Timeline,
     holidays: Collection[date],
     start: datetime,
-    by_band: dict[Band, list[Interruption]],
-) -> list[date | None]:
-    """Each interruption's night key (None outside sleep), sweeping the timeline once; those
-    starting at or after ``start`` are also filed under their band in ``by_band``."""
+) -> tuple[dict[date, list[Interruption]], dict[Band, list[Interruption]], list[Span]]:
+    """One sweep of the timeline over interruptions sorted by start: those inside each night's
+    sleep window (by night key), those starting at or after ``start`` by the band they started
+    in, and the union of their engagement intervals (D4)."""
+    in_window: dict[date, list[Interruption]] = {}
+    business: list[Interruption] = []
+    off_hours: list[Interruption] = []
+    sleep: list[Interruption] = []
+    merged: list[Span] = []
     starts, info = timeline.starts, timeline.info
     n = len(starts)
-    keys: list[date | None] = []
     j = max(bisect_right(starts, found[0].start) - 1, 0) if found else 0
+    sleep_band, business_band = Band.SLEEP, Band.BUSINESS  # compared by identity, never hashed
+    lo = hi = None  # the engagement union being built
     for i in found:
-        t = i.start
+        t, e = i.start, i.end
         while j + 1 < n and starts[j + 1] <= t:
             j += 1
         day, workday, offday, key, weekend = info[j]
-        keys.append(key)
+        if key is not None:
+            window = in_window.get(key)
+            if window is None:
+                in_window[key] = [i]
+            else:
+                window.append(i)
         if t >= start:
-            off = weekend or (bool(holidays) and day in holidays)
-            by_band[offday if off else workday].append(i)
-    return keys
+            band = offday if weekend or (holidays and day in holidays) else workday
+            if band is sleep_band:
+                sleep.append(i)
+            elif band is business_band:
+                business.append(i)
+            else:
+                off_hours.append(i)
+        if e > t:  # intervals.union, in one pass: the starts come sorted
+            if hi is not None and t <= hi:
+                if e > hi:
+                    hi = e
+            else:
+                if hi is not None:
+                    merged.append((lo, hi))
+                lo, hi = t, e
+    if hi is not None:
+        merged.append((lo, hi))
+    by_band = {Band.BUSINESS: business, Band.OFF_HOURS: off_hours, Band.SLEEP: sleep}
+    return in_window, by_band, merged
 
 
-def _nights(
-    found: Sequence[Interruption],
-    keys: Sequence[date | None],
+def sweep_engagement(
     merged: Sequence[Span],
     timeline: Timeline,
-    settings: LoadSettings,
-) -> list[Night]:
-    """:func:`nights` from the interruptions' night keys and their merged engagement spans."""
-    in_window: dict[date, list[Interruption]] = defaultdict(list)
-    for i, key in zip(found, keys, strict=True):
-        if key is not None:
-            in_window[key].append(i)
+    holidays: Collection[date],
+    start: datetime,
+    end: datetime,
+) -> tuple[dict[date, list[Span]], list[timedelta]]:
+    """One sweep of the timeline over merged engagement spans (sorted, disjoint): each night's
+    engaged spans clipped to its sleep window, and the engagement inside ``[start, end)`` as
+    ``[business, off-hours, sleep, weekend, holiday]`` (what ``bands.accumulate`` would give)."""
     windows = timeline.nights
     starts, info = timeline.starts, timeline.info
     n = len(starts)
-    touching: dict[date, list[Span]] = defaultdict(list)
+    touching: dict[date, list[Span]] = {}
+    business = off_hours = sleep = weekend = holiday = _ZERO
+    sleep_band, business_band = Band.SLEEP, Band.BUSINESS
     k = max(bisect_right(starts, merged[0][0]) - 1, 0) if merged else 0
     for a, b in merged:
         while k + 1 < n and starts[k + 1] <= a:
             k += 1
+        # The part of the span inside the period; empty (ca >= cb) for lookback engagement.
+        ca = a if a > start else start
+        cb = b if b < end else end
         m, seen = k, None
         while m < n and starts[m] < b:
-            key = info[m][3]
+            day, workday, offday, key, is_weekend = info[m]
             if key is not None and key != seen:
                 seen = key
                 lo, hi = windows[key]
-                lo, hi = max(a, lo), min(b, hi)
+                lo, hi = (a if a > lo else lo), (b if b < hi else hi)
                 if hi > lo:
-                    touching[key].append((lo, hi))
+                    spans = touching.get(key)
+                    if spans is None:
+                        touching[key] = [(lo, hi)]
+                    else:
+                        spans.append((lo, hi))
+            if ca < cb:
+                piece_start = starts[m]
+                piece_end = starts[m + 1] if m + 1 < n else cb
+                length = (piece_end if piece_end < cb else cb) - (
+                    piece_start if piece_start > ca else ca
+                )
+                if length > _ZERO:
+                    is_holiday = bool(holidays) and day in holidays
+                    band = offday if is_weekend or is_holiday else workday
+                    if band is sleep_band:
+                        sleep += length
+                    elif band is business_band:
+                        business += length
+                    else:
+                        off_hours += length
+                    if is_weekend:
+                        weekend += length
+                    if is_holiday:
+                        holiday += length
             m += 1
+    return touching, [business, off_hours, sleep, weekend, holiday]
+
+
+def night_values(
+    in_window: dict[date, list[Interruption]],
+    touching: dict[date, list[Span]],
+    windows: dict[date, Span],
+    settings: LoadSettings,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Night]:
+    """The :class:`Night` of every key with an interruption in its window or engagement
+    touching it, by key; with ``since``/``until``, only windows starting in ``[since, until)``."""
     result = []
     overlap_needed = settings.night_overlap
     for key in sorted(in_window.keys() | touching.keys()):
         start, end = windows[key]
+        if (since is not None and start < since) or (until is not None and start >= until):
+            continue
         spans = touching.get(key, [])
         inside = tuple(in_window.get(key, ()))
         interrupted = bool(inside) or any(b - a >= overlap_needed for a, b in spans)
