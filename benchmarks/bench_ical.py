@@ -41,6 +41,7 @@ from oncall.domain.model import (
 from oncall.domain.schedule import resolve
 from oncall.exchange import ical_export
 
+ANCHOR = datetime(2027, 1, 4, 9)  # a Monday, 09:00 wall clock in each team's zone
 ZONES = ("Europe/London", "America/New_York", "Europe/Berlin", "Asia/Singapore")
 START = datetime(2027, 1, 4, tzinfo=UTC)
 END = START + timedelta(days=365)
@@ -56,11 +57,12 @@ def build() -> list[ical_export.CalendarFeed]:
         for i in members:
             people[i] = Engineer(i, f"Engineer Number {i}", f"eng{i}", zone, f"eng{i}@ex.com",
                                  "+44 20 7946 0000")  # fmt: skip
-        anchor = datetime(2027, 1, 4, 9)
 
-        def version(members: tuple[int, ...], unit: CadenceUnit, role: Role) -> RotationVersion:
-            return RotationVersion(1, START - timedelta(days=7), members, unit, 1, anchor,
-                                   zone, role=role)  # noqa: B023  # fmt: skip
+        def version(
+            members: tuple[int, ...], unit: CadenceUnit, role: Role, zone: str = zone
+        ) -> RotationVersion:
+            start = START - timedelta(days=7)
+            return RotationVersion(1, start, members, unit, 1, ANCHOR, zone, role=role)
 
         plan = TeamPlan(
             team=team,
@@ -75,8 +77,7 @@ def build() -> list[ical_export.CalendarFeed]:
         shifts = list(resolve(plan, START, END).shifts)
         resolved.append((plan, shifts))
         feeds.append(ical_export.team_feed(plan, shifts, people))
-    for engineer in people.values():
-        feeds.append(ical_export.engineer_feed(engineer, resolved, people))
+    feeds += [ical_export.engineer_feed(e, resolved, people) for e in people.values()]
     return feeds
 
 
