@@ -167,8 +167,11 @@ class IncidentsView(QWidget):
         split = QSplitter()
         split.addWidget(self.list)
         split.addWidget(detail)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([unit * 36, unit * 44])  # the list wide enough for all its columns
+        for tree in (self.list, self.timeline):  # rows with room to breathe
+            tree.setStyleSheet(f"QTreeWidget::item {{ padding: {max(2, unit // 5)}px; }}")
 
         self.empty = EmptyState(
             "gap",

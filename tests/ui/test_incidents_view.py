@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QUndoStack
@@ -80,7 +82,7 @@ def test_lists_incidents_open_first(qtbot: QtBot, two_incidents) -> None:
     assert signal.args == [opened.id]
 
 
-def test_selecting_shows_the_timeline(qtbot: QtBot, two_incidents) -> None:
+def test_selecting_shows_the_timeline(qtbot: QtBot, two_incidents, tmp_path: Path) -> None:
     ctx, closed, _opened = two_incidents
     view = _view(qtbot, ctx)
     view.select(closed.id)
@@ -91,6 +93,9 @@ def test_selecting_shows_the_timeline(qtbot: QtBot, two_incidents) -> None:
     assert not view.resume_button.isEnabled()
     assert not view.backfill_button.isEnabled()
     assert view.postmortem_button.isEnabled()
+    folder = Path(os.environ.get("ONCALL_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    assert view.grab().save(str(folder / "incidents-timeline.png"))  # for a person to look at
     text = view.postmortem_text()
     assert text.startswith("# ")
     assert "Acknowledge the page." in text
