@@ -742,6 +742,10 @@ def import_file(
         )
     report = ImportReport(file_name=path.name, source=source, zone=zone, dry_run=dry_run)
     engineers, ambiguous = page_store.engineer_lookup(s)
+    known = set(engineers.values())
+    stray = sorted({v for v in (engineer_map or {}).values() if v not in known})
+    if stray:
+        raise PagesFileError("E_FILE", f"the engineer map names no engineer with id {stray[0]}")
     try:
         binary = open(path, "rb")  # noqa: SIM115 (closed in finally; the generator may pause)
     except OSError as error:

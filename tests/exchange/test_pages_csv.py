@@ -509,3 +509,10 @@ def test_killing_a_real_import_process_midway_leaves_the_database_unchanged(
     with sessions() as s:
         assert page_store.list_pages(s) == before
         assert page_store.list_pages(s, source="bench") == []
+
+
+def test_an_engineer_map_to_nobody_refuses_the_import(seeded_team: Seeded, tmp_path: Path) -> None:
+    path = write(tmp_path, f"{HEADER}\n{GOOD}\n")
+    with pytest.raises(PagesFileError, match="no engineer with id 999"):
+        run(seeded_team.ctx.sessions, path, engineer_map={"someone": 999})
+    assert snapshot(seeded_team.ctx.sessions) == (0, 0, 0)
