@@ -261,7 +261,7 @@ class AfterCare(QWidget):
             return
         self.run.close()
         self.refresh()
-        self.closed.emit()
+        self.closed.emit()  # the runner's header stops reminding (RunnerView.tick)
 
     def choose_path(self) -> str:
         """Ask where to save the draft (a file dialog); "" when cancelled."""

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from oncall.app import AppContext
 from oncall.domain.model import Engineer, Role, Team
 from oncall.ui.runner import IncidentRun, button, copy_text, label, step_font
+from oncall.ui.when import city
 from oncall.ui.widgets import scaled_font
 from oncall.ui.zones import viewer_zone
 
@@ -102,6 +103,7 @@ class HelpPanel(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -169,23 +171,22 @@ class HelpPanel(QWidget):
         inner.addWidget(why)
         inner.addWidget(name)
         their = self.run.now().astimezone(ZoneInfo(person.zone or "UTC"))
-        inner.addWidget(label(f"{their:%H:%M} where they are ({person.zone})", muted=True))
+        inner.addWidget(label(f"{their:%H:%M} where they are ({city(person.zone)})", muted=True))
         for kind, value in (("Phone", person.phone), ("Email", person.email)):
             if not value:
                 continue
-            row = QHBoxLayout()
+            # one above the other: the panel stays narrow beside the step, even at 200%
             text = QLabel(f"{kind}: {value}")
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text.setWordWrap(True)
             copy = button(f"Copy {kind.lower()}")
             copy.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             copy.clicked.connect(lambda _=False, v=value: copy_text(v))
-            row.addWidget(text, 1)
-            row.addWidget(copy)
-            inner.addLayout(row)
+            inner.addWidget(text)
+            inner.addWidget(copy)
         if not (person.phone or person.email):
             inner.addWidget(label("No phone or email in the team data.", muted=True))
-        call = button(f"I'm calling {person.name.split()[0]}", primary=True, tall=True)
+        call = button(f"I'm calling {person.name.split()[0]}", tall=True)
         call.clicked.connect(lambda _=False, h=helper: self.record_call(h))
         inner.addWidget(call)
         return box

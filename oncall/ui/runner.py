@@ -278,8 +278,14 @@ def runner_sheet(unit: int) -> str:
     radius = max(6, unit // 2)
     pad_v, pad_h = max(6, unit // 3), max(12, unit)
     return f"""
-#runner, #runner QWidget#page, #runner QScrollArea, #runner QScrollArea > QWidget > QWidget {{
-    background: {c["window"]}; }}
+#runner, #runner QWidget#page, #runner QScrollArea, #runner QWidget#qt_scrollarea_viewport {{
+    background: {c["window"]}; border: none; }}
+#runner QScrollBar {{ background: {c["window"]}; border: none; width: {unit // 2}px;
+    height: {unit // 2}px; }}
+#runner QScrollBar::handle {{ background: {c["mid"]}; border-radius: {unit // 4}px;
+    min-height: {unit}px; min-width: {unit}px; }}
+#runner QScrollBar::add-line, #runner QScrollBar::sub-line {{ width: 0; height: 0; }}
+#runner QScrollBar::add-page, #runner QScrollBar::sub-page {{ background: none; }}
 #runner QLabel {{ color: {c["text"]}; background: transparent; }}
 #runner QLabel[muted="true"] {{ color: {c["muted"]}; }}
 #runner QLabel[kind="true"] {{ color: {c["accent"]}; }}
@@ -300,12 +306,15 @@ def runner_sheet(unit: int) -> str:
 #runner QPlainTextEdit:focus, #runner QLineEdit:focus {{ border: 1px solid {c["accent"]}; }}
 #runner QCheckBox {{ color: {c["text"]}; spacing: {unit // 2}px; }}
 #runner QFrame#header {{ background: {c["base"]}; border-bottom: 1px solid {c["mid"]}; }}
-#runner QFrame#chip {{ border: 1px solid {c["mid"]}; border-radius: {unit}px; }}
+#runner QFrame#chip {{ border: 1px solid {c["mid"]}; border-radius: {unit // 2}px; }}
 #runner QFrame#chip[due="true"] {{ background: {tint}; border: 1px solid {c["accent"]}; }}
 #runner QFrame#nudge {{ background: {tint}; border-radius: {radius}px; }}
 #runner QFrame#box {{ background: {c["base"]}; border: 1px solid {c["mid"]};
     border-radius: {radius}px; }}
 #runner QFrame#side {{ background: {c["base"]}; border-left: 1px solid {c["mid"]}; }}
+#runner QFrame#side QWidget#page, #runner QFrame#side QWidget#qt_scrollarea_viewport {{
+    background: {c["base"]}; }}
+#runner QFrame#side QFrame#box {{ background: {c["window"]}; }}
 #runner QProgressBar {{ background: {c["base"]}; border: none; border-radius: {unit // 4}px;
     max-height: {unit // 2}px; }}
 #runner QProgressBar::chunk {{ background: {c["accent"]}; border-radius: {unit // 4}px; }}
@@ -449,8 +458,8 @@ class RunnerView(QWidget):
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
-        body.addLayout(self.pages, 1)
-        body.addWidget(self.side)
+        body.addLayout(self.pages, 3)
+        body.addWidget(self.side, 2)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
@@ -480,7 +489,9 @@ class RunnerView(QWidget):
             self._help = HelpPanel(self.ctx, self.run)
             self._help.close_requested.connect(self.hide_help)
             self.side.layout().addWidget(self._help)
-            self.side.setFixedWidth(self.unit * 22)
+            # beside the step, never crowding it out (at 200% it takes two fifths)
+            self.side.setMinimumWidth(self.unit * 14)
+            self.side.setMaximumWidth(self.unit * 22)
         return self._help
 
     @property
@@ -510,6 +521,13 @@ class RunnerView(QWidget):
     def tick(self) -> None:
         """Re-read the time: elapsed minutes, the status reminder, a time-box nudge."""
         now = self.run.now()
+        closed = self.run.incident.closed_at
+        if closed is not None:  # after-care after the close: nothing is due any more
+            minutes = int(self.runner.elapsed(closed).total_seconds() // 60)
+            self.elapsed_label.setText(f"Closed after {duration_text(timedelta(minutes=minutes))}")
+            self.chip.setVisible(False)
+            self.nudge.setVisible(False)
+            return
         self.elapsed_label.setText(elapsed_text(self.runner, now))
         severity = self.runner.state.severity
         self.severity_button.setText(f"Severity: {severity.value if severity else 'not set'}")
@@ -531,6 +549,9 @@ class RunnerView(QWidget):
         self.nudge_label.setText("\n".join(nudges))
         self.nudge_update.setVisible(reminder.due)
         self.nudge.setVisible(bool(nudges))
+        # the chip's new words get their room now, not a few event-loop turns later
+        self.chip.layout().activate()
+        self.header.layout().activate()
 
     def texts(self) -> list[str]:
         """Every label's text on show (for tests and accessibility checks)."""
@@ -705,16 +726,23 @@ class RunnerView(QWidget):
         leave = button(self.tr("Leave for now"), flat=True)
         leave.setToolTip(self.tr("Back to the app's screens; the incident stays open"))
         leave.clicked.connect(self.leave_requested)
+        # two short rows rather than one long one: it still fits at 200%
+        top = QHBoxLayout()
+        top.setSpacing(u)
+        top.addWidget(title, 1)
+        top.addWidget(self.help_button)
+        top.addWidget(leave)
+        status = QHBoxLayout()
+        status.setSpacing(u)
+        status.addWidget(self.elapsed_label)
+        status.addWidget(self.severity_button)
+        status.addWidget(self.chip)
+        status.addStretch(1)
         column = QVBoxLayout()
-        column.setSpacing(0)
-        column.addWidget(title)
-        column.addWidget(self.elapsed_label)
-        row.addLayout(column)
-        row.addStretch(1)
-        row.addWidget(self.severity_button)
-        row.addWidget(self.chip)
-        row.addWidget(self.help_button)
-        row.addWidget(leave)
+        column.setSpacing(round(u * 0.4))
+        column.addLayout(top)
+        column.addLayout(status)
+        row.addLayout(column, 1)
         return header
 
     def _build_nudge(self) -> QFrame:
@@ -809,7 +837,9 @@ class RunnerView(QWidget):
         column.addSpacing(round(u * 0.4))
         column.addLayout(self._answers(step))
         column.addLayout(self._footer(step))
-        column.addStretch(1)
+        column.addWidget(self._hint())
+        column.addStretch(3)
+        column.insertStretch(0, 1)  # a little above the middle: calmer than the top edge
 
         outer = QHBoxLayout(page)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -965,11 +995,13 @@ class RunnerView(QWidget):
             skip.clicked.connect(self.skip)
             row.addWidget(skip)
         row.addStretch(1)
-        hint = "1–4 answer · Enter main answer · Esc back · N note · H help"
-        if self.input_box is not None:
-            hint = "Ctrl+Enter continue · Esc leaves the text box · N note · H help"
-        row.addWidget(label(hint, muted=True, wrap=False))
         return row
+
+    def _hint(self) -> QLabel:
+        hint = "Keys: 1–4 answer · Enter main answer · Esc back · N note · H help"
+        if self.input_box is not None:
+            hint = "Keys: Ctrl+Enter continue · Esc leaves the text box · N note · H help"
+        return label(hint, muted=True)
 
     def _default_severity(self) -> Severity:
         current = self.runner.state.severity
@@ -1001,7 +1033,8 @@ class RunnerView(QWidget):
             self._aftercare = AfterCare(self.ctx, self.run)
             self._aftercare.back_requested.connect(self.go_back)
             self._aftercare.done.connect(self.finished)
-            self._aftercare.closed.connect(lambda: self.changed.emit())
+            self._aftercare.closed.connect(self.tick)
+            self._aftercare.closed.connect(self.changed)
             self.pages.addWidget(self._aftercare)
         self._aftercare.refresh()
         self.pages.setCurrentWidget(self._aftercare)
@@ -1201,7 +1234,10 @@ def run_key_script(view: RunnerView) -> None:
 
 def _send(view: RunnerView, token: str) -> None:
     def target() -> QWidget:  # asked afresh: a key may move the focus or rebuild the step
-        return QApplication.focusWidget() or view.focusWidget() or view
+        focus = QApplication.focusWidget()
+        if focus is not None and (focus is view or view.isAncestorOf(focus)):
+            return focus
+        return view.focusWidget() or view
 
     if token.startswith("="):
         for char in token[1:]:

@@ -71,7 +71,11 @@ def _start(qtbot: QtBot, ctx) -> RunnerView:
 
 
 def _focused(view: RunnerView) -> QWidget:
-    return QApplication.focusWidget() or view.focusWidget() or view
+    """Where the runner's keyboard focus is (another test's window may hold the app's)."""
+    focus = QApplication.focusWidget()
+    if focus is not None and (focus is view or view.isAncestorOf(focus)):
+        return focus
+    return view.focusWidget() or view
 
 
 def press(qtbot: QtBot, view: RunnerView, key: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier):
