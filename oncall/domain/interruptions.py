@@ -65,8 +65,10 @@ def engagement_end(page: Page, settings: LoadSettings = DEFAULT_SETTINGS) -> dat
 # Writers of Interruption's slots. The merge below builds each interruption in place, in this
 # module, before anyone can see it: a frozen dataclass's ``__init__`` pays a generic
 # ``object.__setattr__`` per field, and a two-year report builds tens of thousands of them.
+_FIELDS = ("engineer_id", "start", "end", "pages")
+assert {f.name for f in dataclasses.fields(Interruption)} == set(_FIELDS)  # every one written
 _set_engineer, _set_start, _set_end, _set_pages = (
-    Interruption.__dict__[f.name].__set__ for f in dataclasses.fields(Interruption)
+    Interruption.__dict__[name].__set__ for name in _FIELDS
 )
 
 
@@ -90,8 +92,7 @@ def _engineer_interruptions(pages: Sequence[Page], settings: LoadSettings) -> li
     # This loop runs once per page of the whole history: engagement_end is inlined and the
     # merge window is compared against a precomputed limit (no timedelta per page).
     for page in pages:
-        channel = page.channel
-        if channel is not None and channel in excluded:
+        if page.channel in excluded:  # None (unknown) is never in it: it interrupts
             continue
         if exclude_low and page.urgency is low:
             continue
@@ -103,29 +104,28 @@ def _engineer_interruptions(pages: Sequence[Page], settings: LoadSettings) -> li
         if end < t:
             end = t
         key = page.incident_key
-        found_before = None
-        if key:
-            found_before = open_incidents.get(key)
-            if found_before is not None and t >= found_before.end:
-                found_before = None  # that incident's engagement is over: a new disturbance
-        if found_before is None and t < current_until:
-            found_before = current
-        if found_before is None:
-            current = new(Interruption)
-            set_engineer(current, engineer)
-            set_start(current, t)
-            set_end(current, end)
-            set_pages(current, (page,))
-            found.append(current)
-            current_until = t + window
+        group = open_incidents.get(key)  # "" is never stored: no incident, no group
+        if group is None or t >= group.end:  # no incident being worked: this page's own
+            if t < current_until:  # within the merge window of the last one opened (one is:
+                # until then current_until is the first trigger, which no page precedes)
+                group = current
+            else:
+                group = current = new(Interruption)
+                set_engineer(group, engineer)
+                set_start(group, t)
+                set_end(group, end)
+                set_pages(group, (page,))
+                found.append(group)
+                current_until = t + window
+                if key:
+                    open_incidents[key] = group
+                continue
             if key:
-                open_incidents[key] = current
-        else:
-            set_pages(found_before, (*found_before.pages, page))
-            if end > found_before.end:
-                set_end(found_before, end)
-            if key:
-                open_incidents[key] = found_before
+                open_incidents[key] = group
+        # Concatenation, not (*pages, page): half the cost, and this runs for every re-page.
+        set_pages(group, group.pages + (page,))  # noqa: RUF005
+        if end > group.end:
+            set_end(group, end)
     return found
 
 

@@ -279,13 +279,8 @@ def _load(
         (start - _LOOKBACK).astimezone(tz).date() - _DAY, end.astimezone(tz).date() + 2 * _DAY
     )
     in_window, by_band, merged = file_interruptions(found, timeline, holidays, start)
-    touching, tally = sweep_engagement(merged, timeline, holidays, start, end)
+    touching, tally, engaged_spans = sweep_engagement(merged, timeline, holidays, start, end)
     in_period = bisect_left(found, start, key=_start)  # found is sorted by start
-    engaged_spans = tuple(
-        (a if a > start else start, b if b < end else end)
-        for a, b in merged
-        if b > start and a < end
-    )
     roles = settings.oncall_roles
     counted = tuple(
         sorted(
@@ -308,7 +303,7 @@ def _load(
         interruptions_by_band={b: tuple(v) for b, v in by_band.items()},
         nights=tuple(night_values(in_window, touching, timeline.nights, settings, start, end)),
         engaged=BandHours(*(t / _HOUR for t in tally)),
-        engaged_spans=engaged_spans,
+        engaged_spans=tuple(engaged_spans),
         shifts=counted,
         oncall_spans=tuple(spans),
     )
@@ -376,17 +371,18 @@ def _team_load(
     for lv in leave:
         if lv.end > start and lv.start < end:
             by_leave[lv.engineer_id].append(lv)
-    lo = start - _LOOKBACK
+    # Each engineer's pages in trigger order; _load bisects them for the period. The database
+    # returns pages by trigger time, so they are sorted only when they come out of order.
+    pages = pages if isinstance(pages, Sequence) else list(pages)
     by_page: dict[int, list[Page]] = defaultdict(list)
-    ordered, previous = True, lo
+    ordered, previous = True, pages[0].triggered_at if pages else None
     for p in pages:
         t = p.triggered_at
-        if lo <= t < end:
-            by_page[p.engineer_id].append(p)
-            if t < previous:
-                ordered = False
-            previous = t
-    if not ordered:  # the database returns pages by trigger time: sort only if they are not
+        if t < previous:
+            ordered = False
+        previous = t
+        by_page[p.engineer_id].append(p)
+    if not ordered:
         for group in by_page.values():
             group.sort(key=_trigger)
     return [

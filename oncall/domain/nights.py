@@ -8,6 +8,7 @@ by enough engagement reaching into it (D6); wake episodes closer than the rewake
 
 from __future__ import annotations
 
+import dataclasses
 from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -133,7 +134,7 @@ def nights(
     )
     first = found[0].start
     in_window, _, merged = file_interruptions(found, timeline, (), first)
-    touching, _ = sweep_engagement(merged, timeline, (), first, first)
+    touching, _, _ = sweep_engagement(merged, timeline, (), first, first)
     return night_values(in_window, touching, timeline.nights, settings)
 
 
@@ -152,14 +153,12 @@ def file_interruptions(
     sleep: list[Interruption] = []
     merged: list[Span] = []
     starts, info = timeline.starts, timeline.info
-    n = len(starts)
-    j = max(bisect_right(starts, found[0].start) - 1, 0) if found else 0
+    j = 0  # the piece holding the last start (the first piece, before the first)
     sleep_band, business_band = Band.SLEEP, Band.BUSINESS  # compared by identity, never hashed
     lo = hi = None  # the engagement union being built
     for i in found:
         t, e = i.start, i.end
-        while j + 1 < n and starts[j + 1] <= t:
-            j += 1
+        j = bisect_right(starts, t, j + 1) - 1  # the piece holding t, from the last one on
         day, workday, offday, key, weekend = info[j]
         if key is not None:
             window = in_window.get(key)
@@ -195,23 +194,26 @@ def sweep_engagement(
     holidays: Collection[date],
     start: datetime,
     end: datetime,
-) -> tuple[dict[date, list[Span]], list[timedelta]]:
+) -> tuple[dict[date, list[Span]], list[timedelta], list[Span]]:
     """One sweep of the timeline over merged engagement spans (sorted, disjoint): each night's
-    engaged spans clipped to its sleep window, and the engagement inside ``[start, end)`` as
-    ``[business, off-hours, sleep, weekend, holiday]`` (what ``bands.accumulate`` would give)."""
+    engaged spans clipped to its sleep window; the engagement inside ``[start, end)`` as
+    ``[business, off-hours, sleep, weekend, holiday]`` (what ``bands.accumulate`` would give)
+    and as the spans clipped to it."""
     windows = timeline.nights
     starts, info = timeline.starts, timeline.info
     n = len(starts)
     touching: dict[date, list[Span]] = {}
+    inside: list[Span] = []
     business = off_hours = sleep = weekend = holiday = _ZERO
     sleep_band, business_band = Band.SLEEP, Band.BUSINESS
-    k = max(bisect_right(starts, merged[0][0]) - 1, 0) if merged else 0
+    k = 0
     for a, b in merged:
-        while k + 1 < n and starts[k + 1] <= a:
-            k += 1
+        k = bisect_right(starts, a, k + 1) - 1
         # The part of the span inside the period; empty (ca >= cb) for lookback engagement.
         ca = a if a > start else start
         cb = b if b < end else end
+        if b > start and a < end:
+            inside.append((ca, cb))
         m, seen = k, None
         while m < n and starts[m] < b:
             day, workday, offday, key, is_weekend = info[m]
@@ -245,7 +247,15 @@ def sweep_engagement(
                     if is_holiday:
                         holiday += length
             m += 1
-    return touching, [business, off_hours, sleep, weekend, holiday]
+    return touching, [business, off_hours, sleep, weekend, holiday], inside
+
+
+# Writers of Night's slots: nights are built in place below, before anyone can see them (a
+# frozen dataclass's keyword ``__init__`` costs several times more). Every field is written.
+_NIGHT_FIELDS = ("key", "start", "end", "interruptions", "engaged", "wake_episodes",
+                 "longest_rest", "interrupted", "rest_deficit")  # fmt: skip
+assert {f.name for f in dataclasses.fields(Night)} == set(_NIGHT_FIELDS)
+_NIGHT_SETTERS = tuple(Night.__dict__[name].__set__ for name in _NIGHT_FIELDS)
 
 
 def night_values(
@@ -260,25 +270,29 @@ def night_values(
     touching it, by key; with ``since``/``until``, only windows starting in ``[since, until)``."""
     result = []
     overlap_needed = settings.night_overlap
+    resettle, gap = settings.resettle, settings.rewake_gap
+    min_rest = settings.min_continuous_rest
+    no_spans: list[Span] = []
+    new = object.__new__
+    (set_key, set_start, set_end, set_interruptions, set_engaged, set_episodes, set_rest,
+     set_interrupted, set_deficit) = _NIGHT_SETTERS  # fmt: skip
     for key in sorted(in_window.keys() | touching.keys()):
         start, end = windows[key]
         if (since is not None and start < since) or (until is not None and start >= until):
             continue
-        spans = touching.get(key, [])
-        inside = tuple(in_window.get(key, ()))
-        interrupted = bool(inside) or any(b - a >= overlap_needed for a, b in spans)
-        rest = _longest_rest(spans, start, end, settings.resettle)
-        result.append(
-            Night(
-                key=key,
-                start=start,
-                end=end,
-                interruptions=inside,
-                engaged=tuple(spans),
-                wake_episodes=_wake_episodes(spans, settings.rewake_gap),
-                longest_rest=rest,
-                interrupted=interrupted,
-                rest_deficit=rest < settings.min_continuous_rest,
-            )
-        )
+        spans = touching.get(key, no_spans)
+        inside = in_window.get(key)
+        interrupted = inside is not None or any(b - a >= overlap_needed for a, b in spans)
+        rest = _longest_rest(spans, start, end, resettle)
+        night = new(Night)
+        set_key(night, key)
+        set_start(night, start)
+        set_end(night, end)
+        set_interruptions(night, () if inside is None else tuple(inside))
+        set_engaged(night, tuple(spans))
+        set_episodes(night, _wake_episodes(spans, gap))
+        set_rest(night, rest)
+        set_interrupted(night, interrupted)
+        set_deficit(night, rest < min_rest)
+        result.append(night)
     return result
