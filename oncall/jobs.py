@@ -187,3 +187,55 @@ def import_pages(
     finally:
         s.close()  # a cancel lands here with the transaction open: closing rolls it back
     yield ImportProgress(1, 1, f"{'Dry run: ' if dry_run else ''}{report.summary()}", report)
+
+
+# ---------------------------------------------------------------------------------- calendars
+
+
+@dataclass(frozen=True, slots=True)
+class PublishProgress(Progress):
+    """Progress of a calendar publish; each carries the targets' results so far
+    (``oncall.db.calendar.PublishStatus``, folder first), the last one all of them."""
+
+    statuses: tuple = ()
+
+
+def publish_calendars(
+    sessions: sessionmaker[Session],
+    now: datetime,
+    *,
+    folder: str = "",
+    caldav_url: str = "",
+    caldav_user: str = "",
+    password: Secret | str | None = None,
+    days_back: int = 15,
+    days_ahead: int = 180,
+) -> Iterator[PublishProgress]:
+    """Publish every calendar to the configured targets: the ``folder`` (files rewritten only
+    when they changed) and the CalDAV collection at ``caldav_url`` (only changed events PUT).
+    An empty target is skipped. Each target records its own result (Settings shows it);
+    neither raises for a folder, network or password problem: the statuses say it. The
+    CalDAV password defaults to the keyring's (``caldav_publish.PASSWORD_SECRET``).
+    """
+    from oncall.exchange import caldav_publish, ical_export
+
+    targets = [t for t, on in (("folder", folder.strip()), ("caldav", caldav_url.strip())) if on]
+    statuses: list = []
+    yield PublishProgress(0, len(targets), "Publishing calendars", ())
+    for done, target in enumerate(targets, 1):
+        if target == "folder":
+            status = ical_export.publish_folder(
+                sessions, folder.strip(), now, days_back=days_back, days_ahead=days_ahead
+            )
+        else:
+            status = caldav_publish.publish_caldav(
+                sessions,
+                caldav_url.strip(),
+                caldav_user.strip(),
+                now,
+                password=password,
+                days_back=days_back,
+                days_ahead=days_ahead,
+            )
+        statuses.append(status)
+        yield PublishProgress(done, len(targets), status.message, tuple(statuses))

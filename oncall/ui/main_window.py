@@ -326,6 +326,7 @@ class MainWindow(QMainWindow):
                 other_changed.connect(view.refresh)
         if changed is not None:
             changed.connect(self.tray.refresh)
+            changed.connect(self.calendar.publisher.schedule)  # published calendars stay fresh
 
     def refresh_all(self) -> None:
         """Re-read every built screen and the tray (after settings change)."""
@@ -374,6 +375,12 @@ class MainWindow(QMainWindow):
         self.page_action.triggered.connect(self.page)
         file_menu.addAction(self.page_action)
         self.addAction(self.page_action)  # works with the menu hidden, too
+        file_menu.addSeparator()
+        from oncall.ui.calendar_dialogs import CalendarActions  # export, leave import, publish
+
+        self.calendar = CalendarActions(self)
+        self.calendar.add_to(file_menu)
+        self.context_attached.connect(self.calendar.publisher.publish_now)
         self.settings_action = QAction(icons.icon("settings"), self.tr("&Settings…"), self)
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         if self.settings_action.shortcut().isEmpty():

@@ -51,7 +51,7 @@ from oncall.domain.model import (
 )
 from oncall.ui.override_dialog import OverrideDialog, OverrideDraft
 from oncall.ui.swap_dialog import SwapDialog, SwapDraft
-from oncall.ui.timeline import TimelineRow, TimelineWidget
+from oncall.ui.timeline import TimelineHoliday, TimelineRow, TimelineWidget
 from oncall.ui.undo import ActionCommand
 from oncall.ui.when import role_word
 from oncall.ui.widgets import EmptyState, MutedLabel
@@ -509,6 +509,28 @@ class ScheduleView(QWidget):
             )
         return rows
 
+    def _holidays(self, start: datetime, end: datetime) -> list[TimelineHoliday]:
+        """The public holidays of the people in view (their country and region), each on
+        its own local day."""
+        from oncall.exchange.public_holidays import holiday_names  # cached per place and year
+
+        people = {x.engineer_id for x in self.final_shifts}
+        if self.plan is not None:
+            people |= {e.id for e in self.plan.engineers}
+        years = range((start - timedelta(days=1)).year, (end + timedelta(days=1)).year + 1)
+        out: list[TimelineHoliday] = []
+        for engineer_id in sorted(people):
+            e = self.engineers.get(engineer_id)
+            if e is None or not e.country:
+                continue
+            tz = ZoneInfo(e.zone or "UTC")
+            for day, name in holiday_names(e, years).items():
+                a = datetime.combine(day, time(0), tz).astimezone(UTC)
+                b = datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
+                if b > start and a < end:
+                    out.append(TimelineHoliday(day, name, e.id, a, b))
+        return out
+
     def _person_sublabel(self, engineer_id: int) -> str:
         e = self.engineers.get(engineer_id)
         if e is None:
@@ -531,6 +553,7 @@ class ScheduleView(QWidget):
             rotation_names={r.id: r.name for r in self.plan.rotations},
             team_names={self.plan.team.id: self.plan.team.name},
             override_notes={o.id: o.note for o in self.plan.overrides if o.note},
+            holidays=self._holidays(start, end),
         )
         self.gap_label.setText(gap_summary(self.gaps, start, end))
         self._show_conflicts(self.resolution.conflicts if self.resolution else ())

@@ -1,4 +1,4 @@
-"""Settings: who you are, your time zone, reminder lead time and theme."""
+"""Settings: who you are, your time zone, reminder lead time and theme; calendar publishing."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +21,7 @@ from oncall.app import AppContext
 from oncall.domain.model import Engineer
 from oncall.settings import Settings
 from oncall.ui import theme
+from oncall.ui.publish_settings import CalendarSection
 from oncall.ui.widgets import MutedLabel
 from oncall.ui.zone_picker import ZonePicker
 from oncall.ui.zones import machine_zone
@@ -93,8 +95,14 @@ class SettingsDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        general = QWidget()
+        general.setLayout(form)
+        self.calendar = CalendarSection(ctx)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(general, self.tr("&General"))
+        self.tabs.addTab(self.calendar, self.tr("&Calendar"))
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self.resize(unit * 36, self.sizeHint().height())
 
@@ -115,7 +123,7 @@ class SettingsDialog(QDialog):
         """The settings as edited."""
         item = self.people.currentItem()
         chosen = item.data(Qt.ItemDataRole.UserRole) if item is not None else NOBODY
-        return self.ctx.settings.with_(
+        return self.calendar.chosen(self.ctx.settings).with_(
             me_engineer_id=None if chosen == NOBODY else int(chosen),
             viewer_zone=self.zone.zone() or "",
             reminder_minutes=self.reminder.value(),

@@ -173,10 +173,18 @@ class TeamView(QWidget):
         self.add_engineer_button.clicked.connect(self.add_engineer)
         self.edit_engineer_button.clicked.connect(self.edit_engineer)
         self.deactivate_button.clicked.connect(self.toggle_active)
+        self.export_calendar_button = QPushButton("E&xport calendar…")
+        self.export_calendar_button.setToolTip("Save this person's shifts as an .ics calendar")
+        self.export_calendar_button.clicked.connect(self.export_calendar)
         self.engineer_table.selectionModel().currentChanged.connect(self._update_buttons)
         page = QWidget()
         layout = QVBoxLayout(page)
-        row = _buttons(self.add_engineer_button, self.edit_engineer_button, self.deactivate_button)
+        row = _buttons(
+            self.add_engineer_button,
+            self.edit_engineer_button,
+            self.deactivate_button,
+            self.export_calendar_button,
+        )
         row.addWidget(self.engineer_filter, 1)
         layout.addLayout(row)
         layout.addWidget(self.engineer_table, 1)
@@ -371,6 +379,7 @@ class TeamView(QWidget):
         engineer = _selected(self.engineer_table)
         self.edit_engineer_button.setEnabled(engineer is not None)
         self.deactivate_button.setEnabled(engineer is not None)
+        self.export_calendar_button.setEnabled(engineer is not None)
         self.deactivate_button.setText(
             "Reacti&vate" if engineer is not None and not engineer.active else "Deacti&vate"
         )
@@ -459,6 +468,18 @@ class TeamView(QWidget):
         if engineer is None:
             return None
         return self._open_form(EngineerForm(engineer, self, clock=self.now))
+
+    def export_calendar(self) -> QWidget | None:
+        """Open the calendar export for the selected engineer (their shifts in every team)."""
+        from oncall.ui.calendar_dialogs import ExportDialog
+
+        engineer = _selected(self.engineer_table)
+        if engineer is None:
+            return None
+        dialog = ExportDialog(self.ctx, self, engineer_id=engineer.id)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _open_form(self, form: EngineerForm) -> EngineerForm:
         if self.engineer_form is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
@@ -39,6 +39,7 @@ _HUES = (210, 160, 265, 120, 190, 300, 230, 90, 330, 145, 250, 20)
 _GAP_HUE = 40
 _NOW_COLOUR = QColor(42, 127, 166)
 _GRID_ALPHAS = (0.05, 0.09, 0.16, 0.28)  # hour, day, week, month lines
+_HOLIDAY_INK = QColor.fromHsv(320, 150, 190)  # a quiet rose: not a gap's amber, not alarm red
 
 
 def _blend(base: QColor, ink: QColor, alpha: float) -> QColor:
@@ -64,6 +65,18 @@ class TimelineRow:
     shifts: tuple[Shift, ...]
     gaps: tuple[Gap, ...] = ()
     key: object = None
+
+
+@dataclass(frozen=True)
+class TimelineHoliday:
+    """A public holiday of one person in view: ``day`` in their country, ``[start, end)`` that
+    day's midnights in their zone (UTC instants), so the band sits where the day is theirs."""
+
+    day: date
+    name: str
+    engineer_id: int
+    start: datetime
+    end: datetime
 
 
 @dataclass
@@ -104,6 +117,9 @@ class _Layout:
     blocks: list[_Block] = field(default_factory=list)
     gap_blocks: list[_GapBlock] = field(default_factory=list)
     row_blocks: list[list[int]] = field(default_factory=list)  # indices into blocks, by start
+    # Public holidays: a faint band in the person's row, a mark under the day labels.
+    holiday_bands: list[tuple[int, QRectF, str]] = field(default_factory=list)
+    holiday_marks: list[tuple[QRectF, QRectF, str]] = field(default_factory=list)  # mark, hover
 
 
 def _fmt_range(start: datetime, end: datetime, zone: ZoneInfo) -> str:
@@ -173,6 +189,7 @@ class TimelineWidget(QWidget):
         self._rotation_names: Mapping[int, str] = {}
         self._team_names: Mapping[int, str] = {}
         self._override_notes: Mapping[int, str] = {}
+        self._holidays: tuple[TimelineHoliday, ...] = ()
         self._colours: dict[int, int] = {}
         self._layout = _Layout()
         self._cursor: tuple[int, int | None] = (0, None)  # row, index into that row's blocks
@@ -197,10 +214,13 @@ class TimelineWidget(QWidget):
         rotation_names: Mapping[int, str] | None = None,
         team_names: Mapping[int, str] | None = None,
         override_notes: Mapping[int, str] | None = None,
+        holidays: Sequence[TimelineHoliday] = (),
     ) -> None:
         """Show ``rows`` over ``[start, end)`` in the viewer's ``zone`` (IANA name).
 
         ``rotation_names``, ``team_names`` and ``override_notes`` only enrich tooltips.
+        ``holidays`` (of the people in view) are marked under the day labels and as a band in
+        the person's row; hovering names the holiday and whose it is.
         """
         if start.tzinfo is None or end.tzinfo is None or now.tzinfo is None:
             raise ValueError("timeline instants must be timezone-aware")
@@ -214,6 +234,7 @@ class TimelineWidget(QWidget):
         self._rotation_names = dict(rotation_names or {})
         self._team_names = dict(team_names or {})
         self._override_notes = dict(override_notes or {})
+        self._holidays = tuple(holidays)
         self._colours = {eid: i % len(_HUES) for i, eid in enumerate(sorted(self._engineers))}
         self._selection = None
         self._kbd_anchor = None
@@ -309,8 +330,12 @@ class TimelineWidget(QWidget):
     def tooltip_at(self, pos: QPointF) -> str:
         """The hover text for a point: the shift's person, role, team, provenance and times."""
         index = self._block_at(pos)
+        holiday = self.holiday_at(pos)
         if index is not None:
-            return self.describe_shift(self._layout.blocks[index].shift)
+            text = self.describe_shift(self._layout.blocks[index].shift)
+            return f"{text}\nPublic holiday: {holiday}" if holiday else text
+        if holiday:
+            return holiday
         for g in self._layout.gap_blocks:
             if g.rect.contains(pos):
                 gap = g.gap
@@ -323,6 +348,24 @@ class TimelineWidget(QWidget):
                     )
                 )
         return ""
+
+    def holiday_at(self, pos: QPointF) -> str:
+        """The public holiday under a point (a person's band or a mark in the header) as
+        "Christmas Day — Ada Lovelace, Dev Patel (Fri 25 Dec)", or ""."""
+        lay = self._layout
+        row = self.row_at(pos.y())
+        for band_row, rect, text in lay.holiday_bands:
+            if band_row == row and rect.contains(pos):
+                return text
+        for _mark, hover, text in lay.holiday_marks:
+            if hover.contains(pos):
+                return text
+        return ""
+
+    @property
+    def holidays(self) -> tuple[TimelineHoliday, ...]:
+        """The public holidays on show."""
+        return self._holidays
 
     def describe_shift(self, shift: Shift) -> str:
         """A few lines about a shift, in the viewer's zone and the engineer's own."""
@@ -518,6 +561,11 @@ class TimelineWidget(QWidget):
         shade = _blend(base, text, 0.035)
         for x0, x1 in lay.weekends:
             p.fillRect(QRectF(x0, lay.header_h, x1 - x0, plot.height()), shade)
+        if lay.holiday_bands:
+            band = _blend(base, _HOLIDAY_INK, 0.16)
+            for _row, rect, _text in lay.holiday_bands:
+                if rect.intersects(clip):
+                    p.fillRect(rect, band)
         now_x = self.now_x()
         past_end = lay.plot_right if self._now >= self._end else now_x
         if past_end is not None and past_end > lay.plot_left:
@@ -546,6 +594,11 @@ class TimelineWidget(QWidget):
                 p.drawLine(QPointF(0, y), QPointF(self.width(), y))
 
         self._paint_header(p, clip, text, muted)
+        if lay.holiday_marks:
+            mark_colour = _blend(base, _HOLIDAY_INK, 0.85)
+            for mark, _hover, _text in lay.holiday_marks:
+                if mark.intersects(clip):
+                    p.fillRect(mark, mark_colour)
         self._paint_labels(p, clip, text, muted)
         self._paint_gaps(p, clip, text)
         self._paint_blocks(p, clip, text)
@@ -746,9 +799,20 @@ class TimelineWidget(QWidget):
         y = top + lay.pad
         x = lay.plot_left
         fill = self.colour_for(min(self._engineers, default=0))
-        for name in ("Rotation", "Override", "Swap", "Gap", "Now", "Past"):
+        names = ("Rotation", "Override", "Swap", "Gap", "Now", "Past")
+        if lay.holiday_marks:
+            names += ("Public holiday",)
+        for name in names:
             box = QRectF(x, y + 1, h * 2, h - 2)
-            if name == "Gap":
+            if name == "Public holiday":
+                p.fillRect(
+                    box, _blend(self.palette().color(QPalette.ColorRole.Base), _HOLIDAY_INK, 0.16)
+                )
+                p.fillRect(
+                    QRectF(box.left(), box.bottom() - 2, box.width(), 2),
+                    _blend(self.palette().color(QPalette.ColorRole.Base), _HOLIDAY_INK, 0.85),
+                )
+            elif name == "Gap":
                 self._paint_gap_box(p, box)
             elif name == "Now":
                 p.setPen(QPen(_NOW_COLOUR, 2))
@@ -828,6 +892,53 @@ class TimelineWidget(QWidget):
         self._layout = lay
         self._layout_grid(fm)
         self._layout_blocks(fm)
+        self._layout_holidays(fm)
+
+    def _layout_holidays(self, fm: QFontMetrics) -> None:
+        """Bands in the rows of people (rows keyed by engineer id) and one mark per holiday
+        (per day and name: colleagues sharing it share the mark) under the day labels."""
+        lay = self._layout
+        if not self._holidays:
+            return
+        row_of = {
+            r.key: i
+            for i, r in enumerate(self._rows)
+            if isinstance(r.key, int) and not isinstance(r.key, bool)
+        }
+        groups: dict[tuple[date, str], list[TimelineHoliday]] = {}
+        for h in self._holidays:
+            if h.end > self._start and h.start < self._end:
+                groups.setdefault((h.day, h.name), []).append(h)
+        mark_h = max(2, lay.pad - 1)
+        day_top = 2 * lay.pad + fm.height()
+
+        def span(start: datetime, end: datetime) -> tuple[float, float]:
+            x0 = max(self.x_for(start), lay.plot_left)
+            return x0, max(min(self.x_for(end), lay.plot_right) - x0, 3.0)
+
+        for (day, name), people in sorted(groups.items()):
+            # one mark per holiday: from the first zone's midnight to the last one's
+            x0, width = span(min(h.start for h in people), max(h.end for h in people))
+            words = f"{day:%a} {day.day} {day:%b} {day.year}"
+            who = ", ".join(self._holiday_person(h.engineer_id) for h in people)
+            mark = QRectF(x0, lay.header_h - mark_h - 1, width, mark_h)
+            hover = QRectF(x0, day_top, width, lay.header_h - day_top)
+            lay.holiday_marks.append((mark, hover, f"{name} ({words})\nPublic holiday for {who}"))
+            for h in people:
+                row = row_of.get(h.engineer_id)
+                if row is not None:
+                    x0, width = span(h.start, h.end)
+                    rect = QRectF(x0, lay.header_h + row * lay.row_h + 1, width, lay.row_h - 1)
+                    person = self._holiday_person(h.engineer_id)
+                    text = f"{name} ({words}): public holiday for {person}"
+                    lay.holiday_bands.append((row, rect, text))
+
+    def _holiday_person(self, engineer_id: int) -> str:
+        e = self._engineers.get(engineer_id)
+        if e is None:
+            return f"Engineer {engineer_id}"
+        place = "-".join(x for x in (e.country, e.region) if x)
+        return f"{e.name} ({place})" if place else e.name
 
     def _layout_grid(self, fm: QFontMetrics) -> None:
         lay = self._layout
