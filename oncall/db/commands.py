@@ -128,20 +128,35 @@ def _check_team(s: Session, team: Team, own_id: int) -> tuple[str, str]:
     return name, _zone(team.zone, "The team's zone")
 
 
+def _lead(s: Session, team: Team) -> int | None:
+    # The lead is called for help, so it must be someone whose contact details we hold.
+    if team.lead_engineer_id is None:
+        return None
+    if s.get(EngineerRow, team.lead_engineer_id) is None:
+        raise ValueError(
+            f"The lead of {team.name.strip() or 'the team'} must be an engineer; "
+            f"there is no engineer with id {team.lead_engineer_id}."
+        )
+    return team.lead_engineer_id
+
+
 def add_team(s: Session, team: Team) -> Team:
     """Create a team."""
     name, zone = _check_team(s, team, own_id=0)
-    row = TeamRow(name=name, zone=zone, description=team.description)
+    row = TeamRow(
+        name=name, zone=zone, description=team.description, lead_engineer_id=_lead(s, team)
+    )
     s.add(row)
     s.flush()
     return mapping.team(row)
 
 
 def update_team(s: Session, team: Team) -> Team:
-    """Change a team's name, zone or description."""
+    """Change a team's name, zone, description or lead."""
     row = _team_row(s, team.id)
     row.name, row.zone = _check_team(s, team, own_id=team.id)
     row.description = team.description
+    row.lead_engineer_id = _lead(s, team)
     s.flush()
     return mapping.team(row)
 

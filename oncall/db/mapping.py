@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # annotations only: fastread must stay free of SQLAlchemy
     )
 
 #: Column order of the plain-value conversions below (a ``SELECT`` of these feeds ``*_of``).
-TEAM_COLUMNS = ("id", "name", "zone", "description")
+TEAM_COLUMNS = ("id", "name", "zone", "description", "lead_engineer_id")
 ENGINEER_COLUMNS = (
     "id", "name", "handle", "zone", "email", "phone", "country", "region", "active",
 )  # fmt: skip
@@ -64,14 +64,18 @@ def weekdays_of(mask: int) -> frozenset[int]:
     return frozenset(d for d in range(7) if mask & (1 << d))
 
 
-def team_of(id: int, name: str, zone: str, description: str) -> Team:
+def team_of(
+    id: int, name: str, zone: str, description: str, lead_engineer_id: int | None = None
+) -> Team:
     """A team from its column values (in ``TEAM_COLUMNS`` order)."""
-    return Team(id=id, name=name, zone=zone, description=description)
+    return Team(
+        id=id, name=name, zone=zone, description=description, lead_engineer_id=lead_engineer_id
+    )
 
 
 def team(row: TeamRow) -> Team:
     """A team row as a domain team."""
-    return team_of(row.id, row.name, row.zone, row.description)
+    return team_of(row.id, row.name, row.zone, row.description, row.lead_engineer_id)
 
 
 def engineer_of(

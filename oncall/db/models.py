@@ -108,6 +108,10 @@ class TeamRow(Versioned, Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     zone: Mapped[str] = mapped_column(String(64), default="UTC")
     description: Mapped[str] = mapped_column(Text, default="")
+    # The lead need not be a member; deleting the engineer leaves the team without a lead.
+    lead_engineer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("engineer.id", ondelete="SET NULL")
+    )
 
 
 class EngineerRow(Versioned, Base):

@@ -65,12 +65,17 @@ class Engineer:
 
 @dataclass(frozen=True, slots=True)
 class Team:
-    """A team owns rotations; its zone is the default for new rotations."""
+    """A team owns rotations; its zone is the default for new rotations.
+
+    ``lead_engineer_id`` is the team lead, called for help beside the secondary (None: no
+    lead recorded yet).
+    """
 
     id: int
     name: str
     zone: str = "UTC"
     description: str = ""
+    lead_engineer_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
