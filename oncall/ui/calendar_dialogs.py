@@ -128,7 +128,9 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.team_choice, self.team_box)
         form.addRow(self.person_choice, self.person_box)
-        form.addRow("&Days", dates)
+        days_label = QLabel("&Days")
+        days_label.setBuddy(self.start_date)  # a layout has no buddy: the label needs one
+        form.addRow(days_label, dates)
         self.note = MutedLabel(
             f"Both days included, in {self.zone}. Each shift is one event in UTC, so every "
             "calendar app shows it at the right local time."

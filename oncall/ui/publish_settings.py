@@ -209,13 +209,17 @@ class CalendarSection(QWidget):
         publish_row.addWidget(self.result, 1)
 
         form = QFormLayout()
-        form.addRow("Publish &folder", folder_row)
+        folder_label = QLabel("Publish &folder")
+        folder_label.setBuddy(self.folder)  # rows that are layouts need their buddy set
+        form.addRow(folder_label, folder_row)
         form.addRow("", self.folder_status)
         form.addRow("CalDAV &URL", self.url)
         form.addRow("CalDAV u&ser", self.user)
         form.addRow("Password", password_row)
         form.addRow("", self.caldav_status)
-        form.addRow("Calendar &range", horizon_row)
+        range_label = QLabel("Calendar &range")
+        range_label.setBuddy(self.days_back)
+        form.addRow(range_label, horizon_row)
         column = QVBoxLayout(self)
         column.addWidget(
             MutedLabel(
@@ -267,8 +271,12 @@ class CalendarSection(QWidget):
                 calendar.publish_status(s, "caldav"),
             )
         zone, now = viewer_zone(self.ctx), self.ctx.clock()
-        self.folder_status.setText(status_line(folder, zone, now))
-        self.caldav_status.setText(status_line(caldav, zone, now))
+        for label, target, status in (
+            (self.folder_status, "Folder", folder),
+            (self.caldav_status, "CalDAV", caldav),
+        ):
+            line = status_line(status, zone, now)
+            label.setText(f"{target}: {line[:1].lower()}{line[1:]}")
 
     def chosen(self, settings: Settings) -> Settings:
         """``settings`` with this section's values."""

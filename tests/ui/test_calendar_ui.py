@@ -295,7 +295,7 @@ def test_settings_calendar_section_keeps_the_password_in_the_keyring(
     dialog.show()
     section = dialog.calendar
     assert section.password_state.text() == "No password stored yet."
-    assert section.folder_status.text() == "Not published yet."
+    assert section.folder_status.text() == "Folder: not published yet."
     _answer_password(monkeypatch, "s3cret")
     section.password_button.click()
     assert memory_keyring.secrets[("oncall", "caldav-password")] == "s3cret"
@@ -314,8 +314,8 @@ def test_settings_calendar_section_keeps_the_password_in_the_keyring(
         pass
     qtbot.waitUntil(lambda: section.publish_button.isEnabled(), timeout=5000)
     assert (folder / "team-payments.ics").exists()
-    assert section.folder_status.text().startswith("Published today 10:00: ")
-    assert section.caldav_status.text() == "Not published yet."
+    assert section.folder_status.text().startswith("Folder: published today 10:00: ")
+    assert section.caldav_status.text() == "CalDAV: not published yet."
     chosen = dialog.settings()
     assert chosen.publish_folder == str(folder)
     assert chosen.caldav_user == "ada"
