@@ -118,6 +118,7 @@ def apply(
     changes: list[Change] = []
     team = _apply_team(s, document, changes)
     ids = _apply_engineers(s, team.id, document.engineers, changes)
+    _apply_lead(s, team, document.lead, ids, changes)
     plan = queries.load_plan(s, team.id)
     _apply_rotations(s, team.id, plan, document.rotations, ids, now, changes)
     handles = {engineer_id: handle for handle, engineer_id in ids.items()}
@@ -137,7 +138,25 @@ def _apply_team(s: Session, document: TeamDocument, changes: list[Change]) -> Te
         changes.append(Change("team", document.name, "unchanged"))
         return team
     changes.append(Change("team", document.name, "updated"))
-    return commands.update_team(s, replace(wanted, id=team.id))
+    # The lead is set by _apply_lead, once the file's engineers exist.
+    return commands.update_team(
+        s, replace(wanted, id=team.id, lead_engineer_id=team.lead_engineer_id)
+    )
+
+
+def _apply_lead(
+    s: Session, team: Team, lead: str, ids: dict[str, int], changes: list[Change]
+) -> None:
+    """Make the file's lead (or no lead) the team's; a changed lead counts as the team
+    updated."""
+    if lead and lead.casefold() not in ids:
+        raise ValueError(f'The lead "{lead}" is not one of the engineers in the file.')
+    wanted = ids[lead.casefold()] if lead else None
+    if team.lead_engineer_id == wanted:
+        return
+    commands.update_team(s, replace(team, lead_engineer_id=wanted))
+    if changes[0].action == "unchanged":  # the team's own entry comes first
+        changes[0] = replace(changes[0], action="updated")
 
 
 def _apply_engineers(
@@ -359,6 +378,7 @@ def export(s: Session, team_id: int, now: datetime) -> TeamDocument:
         if x.end > now and x.engineer_id in in_team
     ]
     leave.sort(key=lambda x: (x.start, x.who.casefold(), x.end, x.kind.value, x.note))
+    lead = plan.team.lead_engineer_id
     return TeamDocument(
         name=plan.team.name,
         zone=plan.team.zone,
@@ -370,4 +390,6 @@ def export(s: Session, team_id: int, now: datetime) -> TeamDocument:
         rotations=tuple(rotations),
         overrides=tuple(overrides),
         leave=tuple(leave),
+        # The file names only its own engineers, so a lead outside the team is left out.
+        lead=handle[lead] if lead in in_team else "",
     )

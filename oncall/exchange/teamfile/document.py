@@ -68,7 +68,7 @@ class LeaveDraft:
 
 @dataclass(frozen=True, slots=True)
 class TeamDocument:
-    """Everything one team file holds."""
+    """Everything one team file holds; ``lead`` is the team lead's handle ("" for none)."""
 
     name: str
     zone: str
@@ -77,6 +77,7 @@ class TeamDocument:
     rotations: tuple[RotationDraft, ...] = ()
     overrides: tuple[OverrideDraft, ...] = ()
     leave: tuple[LeaveDraft, ...] = ()
+    lead: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ _Entries = dict[str, tuple[yaml.Node, yaml.Node]]
 
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
-_TEAM_KEYS = ("name", "zone", "description")
+_TEAM_KEYS = ("name", "zone", "description", "lead")
 _TOP_KEYS = ("format", "team", "engineers", "rotations", "overrides", "leave")
 _ENGINEER_KEYS = ("handle", "name", "zone", "email", "phone", "country", "region")
 _ROTATION_KEYS = (
@@ -349,6 +349,7 @@ def _read_document(r: _Reader, root: yaml.Node) -> TeamDocument | None:
                f'(it reads "{FORMAT}")')  # fmt: skip
 
     name, zone, description = None, None, ""
+    lead_node: yaml.Node | None = None
     team_node = r.get(top, "team", "", root, required=True)
     if team_node is not None:
         team = r.mapping(team_node, "team", _TEAM_KEYS, "the team")
@@ -356,13 +357,16 @@ def _read_document(r: _Reader, root: yaml.Node) -> TeamDocument | None:
             name = r.string(team, "name", "team", team_node, required=True)
             zone, _ = r.converted(team, "zone", "team", team_node, _zone, required=True)
             description = r.string(team, "description", "team", team_node) or ""
+            lead_node = r.get(team, "lead", "team", team_node, required=False)
 
     engineers = _read_engineers(r, top, zone)
     handles = {e.handle.casefold(): e.handle for e in engineers}
+    # The lead is checked once the engineers are known: it must be one of them.
+    lead = _member(r, lead_node, "team.lead", handles) if lead_node is not None else ""
     rotations = _read_rotations(r, top, zone, handles)
     overrides = _read_timed(r, top, "overrides", zone, handles)
     leave = _read_timed(r, top, "leave", zone, handles)
-    if name is None or zone is None:
+    if name is None or zone is None or lead is None:
         return None
     return TeamDocument(
         name=name,
@@ -372,6 +376,7 @@ def _read_document(r: _Reader, root: yaml.Node) -> TeamDocument | None:
         rotations=tuple(rotations),
         overrides=tuple(o for o in overrides if isinstance(o, OverrideDraft)),
         leave=tuple(x for x in leave if isinstance(x, LeaveDraft)),
+        lead=lead,
     )
 
 

@@ -117,6 +117,8 @@ def dump(document: TeamDocument) -> str:
     out.append(f"  name: {_scalar(document.name)}\n  zone: {_scalar(zone)}\n")
     if document.description:
         out.append(f"  description: {_scalar(document.description)}\n")
+    if document.lead:
+        out.append(f"  lead: {_scalar(document.lead)}\n")
 
     out.append("\nengineers:" + ("\n" if document.engineers else " []\n"))
     for e in document.engineers:
