@@ -1,16 +1,21 @@
-"""Settings: who you are, your time zone, reminder lead time and theme; calendar publishing."""
+"""Settings: who you are, your time zone, reminders, theme, team checklists; calendar publishing."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -85,11 +90,14 @@ class SettingsDialog(QDialog):
             self.theme.addItem(label, name)
         self.theme.setCurrentIndex(max(0, self.theme.findData(theme.normalise(current.theme))))
 
+        self.checklists = ChecklistFolder(ctx, current.checklist_dir)
+
         form = QFormLayout()
         form.addRow(self.tr("&Who are you?"), who)
         form.addRow(self.tr("Your time &zone"), self.zone)
         form.addRow(self.tr("&Reminder"), self.reminder)
         form.addRow(self.tr("&Theme"), self.theme)
+        form.addRow(self.tr("Team c&hecklists"), self.checklists)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -128,6 +136,7 @@ class SettingsDialog(QDialog):
             viewer_zone=self.zone.zone() or "",
             reminder_minutes=self.reminder.value(),
             theme=self.theme.currentData(),
+            checklist_dir=self.checklists.folder(),
         )
 
     @classmethod
@@ -140,3 +149,62 @@ class SettingsDialog(QDialog):
             return None
         finally:
             dialog.deleteLater()
+
+
+class ChecklistFolder(QWidget):
+    """The team's checklist folder, and what loading it gives (checklists, or each problem)."""
+
+    def __init__(self, ctx: AppContext, folder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.path = QLineEdit(folder)
+        self.path.setPlaceholderText(self.tr("Only the shipped checklists"))
+        self.path.setClearButtonEnabled(True)
+        self.path.editingFinished.connect(self.check)
+        browse = QPushButton(self.tr("&Browse…"))
+        browse.clicked.connect(self._browse)
+        self.status = MutedLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        self.check()
+
+    def folder(self) -> str:
+        """The folder as typed ("" for none)."""
+        return self.path.text().strip()
+
+    def check(self) -> None:
+        """Load the shipped and team checklists and say what came of it, problems by file:line."""
+        from oncall.exchange.checklists import load_library
+
+        folder = self.folder()
+        team_dir = Path(folder).expanduser() if folder else None
+        if team_dir is not None and not team_dir.is_dir():
+            self.status.setText(self.tr("There is no folder at {path}.").format(path=folder))
+            return
+        library = load_library(team_dir, today=self.ctx.clock().date())
+        lines = [
+            self.tr("{n} checklist(s) ready: {names}.").format(
+                n=len(library.checklists), names=", ".join(sorted(library.checklists))
+            )
+        ]
+        problems = [str(e) for e in library.errors if not e.warning]
+        if problems:
+            lines.append(self.tr("Not loaded, fix and reopen Settings:"))
+            lines.extend(problems[:5])
+        self.status.setText("\n".join(lines))
+
+    def _browse(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self, self.tr("Team checklist folder"), self.folder() or str(Path.home())
+        )
+        if chosen:
+            self.path.setText(chosen)
+            self.check()
