@@ -23,7 +23,7 @@ What a newcomer finds, and why it is there:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
@@ -111,6 +111,8 @@ PLATFORM = (
     _Person("Elena Vasquez", "America/Los_Angeles", "US", "CA", "+1 415 555 0162"),
     _Person("Liam Nguyen", "Australia/Sydney", "AU", "NSW", "+61 491 570 156"),  # joins later
 )
+#: Each team's lead (a first name above): called for help in an incident beside the secondary.
+LEADS = {"Payments": "Sofia", "Platform": "Oliver"}
 
 
 def ensure_demo(ctx: DemoContext) -> None:
@@ -335,6 +337,10 @@ class _Builder:
                     Engineer(0, p.name, p.handle, p.zone, p.email, p.phone, p.country, p.region),
                     (team.id,),
                 )
+        self.payments, self.platform = (
+            c.update_team(s, replace(t, lead_engineer_id=self.people[LEADS[t.name]].id))
+            for t in (self.payments, self.platform)
+        )
         primary = self.build_payments()
         self.build_platform()
         # "Me" is whoever holds the Payments pager now, so the tray has something to say.

@@ -260,3 +260,18 @@ def queries_team(name: str):
     from oncall.domain.model import Team
 
     return Team(0, name, "Europe/London")
+
+
+def test_each_team_has_one_of_its_members_as_lead_with_contact_details(
+    demo_ctx: AppContext,
+) -> None:
+    with demo_ctx.sessions() as s:
+        leads = {}
+        for team in queries.list_teams(s):
+            assert team.lead_engineer_id is not None
+            members = {e.id: e for e in queries.team_engineers(s, team.id)}
+            lead = members[team.lead_engineer_id]  # a member, so the team file exports them
+            assert lead.phone
+            assert lead.email
+            leads[team.name] = lead.name
+    assert leads == {"Payments": "Sofia Marchetti", "Platform": "Oliver Grant"}
