@@ -25,6 +25,7 @@ from oncall.db import queries
 from oncall.domain.load import DEFAULT_SETTINGS, EngineerLoad, LoadSettings, date_range, team_load
 from oncall.domain.model import Engineer
 from oncall.exchange.pages_csv import guard_cell
+from oncall.exchange.public_holidays import holiday_dates
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session  # noqa: TID251  (a type only: the caller's session)
@@ -41,14 +42,6 @@ COLUMNS = (
 )  # fmt: skip
 # Pages this long before a range still shape its first night (the load module's look-back).
 _LOOKBACK = timedelta(days=1)
-
-
-def holiday_dates(engineers: Sequence[Engineer], years: range) -> dict[int, frozenset[date]]:
-    """Each engineer's public holidays (``holidays`` by country and region) in ``years``;
-    an unknown place has none (a typo in a country must not stop an export)."""
-    from oncall.exchange.public_holidays import holiday_dates as lookup
-
-    return lookup(engineers, years)  # one cached lookup for the whole app
 
 
 def load_rows(

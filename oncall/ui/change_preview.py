@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -42,20 +42,13 @@ METRICS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def holiday_dates(engineers: Sequence[Engineer], years: range) -> dict[int, frozenset[date]]:
-    """Each engineer's public holidays (by country and region) in ``years``; unknown places
-    simply have none, since a typo in a country must not block an edit."""
-    from oncall.exchange.public_holidays import holiday_dates as lookup
-
-    return lookup(engineers, years)  # one cached lookup for the whole app
-
-
 def compute_diffs(
     before: TeamPlan, after: TeamPlan, start: datetime, weeks: int = PREVIEW_WEEKS
 ) -> list[PersonDiff]:
     """Per-person differences of the final schedule over ``[start, start + weeks)`` between a
     plan without the edit and one with it."""
     from oncall.domain.schedule import resolve
+    from oncall.exchange.public_holidays import holiday_dates
 
     end = start + timedelta(weeks=weeks)
     people = {e.id: e for e in (*before.engineers, *after.engineers)}

@@ -339,7 +339,7 @@ def gather(
     ctx: AppContext, team_id: int, start: datetime, end: datetime
 ) -> tuple[list[LoadRow], list[Page]]:
     """The team's load rows over ``[start, end)`` (by name) and the pages triggered in it."""
-    from oncall.exchange.pay_csv import holiday_dates
+    from oncall.exchange.public_holidays import holiday_dates
 
     with ctx.sessions() as s:
         people = sorted(queries.team_engineers(s, team_id), key=lambda e: (e.name.lower(), e.id))

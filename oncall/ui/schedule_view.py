@@ -892,7 +892,8 @@ class ScheduleView(QWidget):
         """Show the per-person change over ``[start, end)`` ± a day; True to go ahead."""
         from oncall.domain.diff import diff_schedules
         from oncall.domain.schedule import resolve
-        from oncall.ui.change_preview import ChangePreviewDialog, holiday_dates
+        from oncall.exchange.public_holidays import holiday_dates
+        from oncall.ui.change_preview import ChangePreviewDialog
 
         a, b = start - timedelta(days=1), end + timedelta(days=1)
         people = list(after.engineers)
