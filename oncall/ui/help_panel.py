@@ -1,13 +1,14 @@
 """Call for help: who to wake now, with their numbers to copy, beside the runner's step.
 
 Read from the team's ledger at the moment the panel opens (the secondary on call now first,
-then the primary when it is someone else, then the rest of the team). A press on "I'm calling
-them" records a help-call event at once. The app never dials or messages anyone itself.
+then the primary when it is someone else, then the team lead, then the rest of the team). A
+press on "I'm calling them" records a help-call event at once. The app never dials or messages
+anyone itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,7 +46,8 @@ def helpers_at(
     ctx: AppContext, at: datetime, team_id: int | None, me: int | None
 ) -> tuple[list[Helper], Team | None]:
     """Who to call at ``at``: on call in the incident's team (secondary first; the person
-    running the incident left out), then the team's other members. And the team."""
+    running the incident left out), then the team lead, then the team's other members. And
+    the team."""
     with ctx.reader() as reader:
         teams = reader.teams()
         engineers = {e.id: e for e in reader.engineers()}
@@ -63,6 +65,8 @@ def helpers_at(
         found.append(
             Helper(person, f"{shift.role.value.capitalize()} on call now", shift.role.value)
         )
+    if team is not None and team.lead_engineer_id is not None:
+        _add_lead(found, seen, engineers.get(team.lead_engineer_id), team)
     if team is not None:
         members = _members(ctx, team.id)
         for person in members:
@@ -70,6 +74,20 @@ def helpers_at(
                 seen.add(person.id)
                 found.append(Helper(person, f"In {team.name}", "teammate"))
     return found, team
+
+
+def _add_lead(found: list[Helper], seen: set[int], lead: Engineer | None, team: Team) -> None:
+    """The lead after whoever is on call; a lead who is on call keeps their place and is
+    named as lead too (the one running the incident is not listed at all)."""
+    if lead is None:
+        return
+    if lead.id not in seen:
+        seen.add(lead.id)
+        found.append(Helper(lead, f"Team lead of {team.name}", "team lead"))
+        return
+    for i, helper in enumerate(found):
+        if helper.engineer.id == lead.id:
+            found[i] = replace(helper, why=f"{helper.why}, and team lead")
 
 
 def _members(ctx: AppContext, team_id: int) -> list[Engineer]:
@@ -142,14 +160,15 @@ class HelpPanel(QWidget):
             )
         for helper in self.helpers[:6]:
             column.addWidget(self._person(helper))
-        team_name = team.name if team is not None else "this team"
-        column.addWidget(
-            label(
-                f"No team lead is recorded for {team_name} yet; if you have one, call them "
-                "too when it is big.",
-                muted=True,
+        if team is None or team.lead_engineer_id is None:
+            team_name = team.name if team is not None else "this team"
+            column.addWidget(
+                label(
+                    f"No team lead is recorded for {team_name} yet; if you have one, call them "
+                    "too when it is big. (A lead can be set later on the Team screen.)",
+                    muted=True,
+                )
             )
-        )
         self.recorded = label("", muted=True)
         column.addWidget(self.recorded)
         local = now.astimezone(ZoneInfo(viewer_zone(self.ctx)))

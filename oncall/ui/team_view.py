@@ -121,11 +121,22 @@ class TeamView(QWidget):
         self.new_team_button = QPushButton("New &team…")
         self.new_team_button.clicked.connect(self.create_team)
         self.team_pick.currentIndexChanged.connect(self._on_team_picked)
+        # The lead is who the runner's "Call for help" offers beside the secondary.
+        self.lead_pick = QComboBox()
+        self.lead_pick.setAccessibleName("Team lead")
+        self.lead_pick.setToolTip("Called for help in an incident, beside the secondary on call")
+        self.lead_pick.setMinimumContentsLength(16)
+        lead_label = QLabel("Lead:")
+        lead_label.setBuddy(self.lead_pick)
+        self.lead_pick.activated.connect(self._on_lead_picked)
         top = QHBoxLayout()
         top.addWidget(team_label)
         top.addSpacing(self.fontMetrics().averageCharWidth())
         top.addWidget(self.team_pick)
         top.addWidget(self.new_team_button)
+        top.addSpacing(self.fontMetrics().averageCharWidth() * 3)
+        top.addWidget(lead_label)
+        top.addWidget(self.lead_pick)
         top.addStretch(1)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -311,6 +322,7 @@ class TeamView(QWidget):
             members = queries.team_engineers(s, self.team_id) if self.team_id else []
         self._fill_team_pick(teams)
         self.plan, self.members = plan, members
+        self._fill_lead_pick()
         self.pages.setCurrentIndex(1 if plan is not None else 0)
         if plan is None:
             return
@@ -367,6 +379,48 @@ class TeamView(QWidget):
         self.team_pick.setCurrentIndex(max(0, self.team_pick.findData(self.team_id)))
         self.team_pick.blockSignals(False)
         self.team_pick.setEnabled(bool(teams))
+
+    def _fill_lead_pick(self) -> None:
+        """The team's engineers to choose the lead from, "No lead" first, the lead current."""
+        self.lead_pick.clear()
+        self.lead_pick.addItem("No lead", None)
+        team = self.plan.team if self.plan is not None else None
+        people = {e.id: e for e in (*(self.plan.engineers if self.plan else ()), *self.members)}
+        for e in sorted(self.members, key=lambda e: e.name.casefold()):
+            self.lead_pick.addItem(e.name, e.id)
+        lead = team.lead_engineer_id if team is not None else None
+        if lead is not None and self.lead_pick.findData(lead) < 0:
+            # Led from outside the team (set elsewhere): shown as it is, not silently lost.
+            self.lead_pick.addItem(people[lead].name if lead in people else f"#{lead}", lead)
+        self.lead_pick.setCurrentIndex(max(0, self.lead_pick.findData(lead)))
+        self.lead_pick.setEnabled(team is not None)
+
+    def _on_lead_picked(self, index: int) -> None:
+        lead = self.lead_pick.itemData(index)
+        self.set_lead(int(lead) if lead is not None else None)
+
+    def set_lead(self, engineer_id: int | None) -> str | None:
+        """Make ``engineer_id`` the team's lead (None: no lead), undoably; returns a refusal."""
+        if self.plan is None or self.plan.team.lead_engineer_id == engineer_id:
+            return None
+        team_id, old = self.plan.team.id, self.plan.team.lead_engineer_id
+        who = self.lead_pick.itemText(max(0, self.lead_pick.findData(engineer_id)))
+
+        def save(lead: int | None) -> None:
+            # Only the lead changes (the schedule does not, so no re-materialising); read the
+            # team afresh so an undo never reverts a rename made in between.
+            with self.ctx.sessions.begin() as s:
+                team = queries.get_team(s, team_id)
+                if team is None:
+                    raise ValueError("The team no longer exists.")
+                commands.update_team(s, replace(team, lead_engineer_id=lead))
+
+        text = f"Make {who} the lead" if engineer_id is not None else "Clear the team lead"
+        error = self.run_edit(text, lambda: save(engineer_id), lambda: save(old))
+        self._show_error(error or "")
+        if error:
+            self._fill_lead_pick()
+        return error
 
     def _on_team_picked(self, index: int) -> None:
         team_id = self.team_pick.itemData(index)
