@@ -82,7 +82,7 @@ def test_page_execs_the_window_on_the_runner(
     seeded_team, monkeypatch: pytest.MonkeyPatch, data_dir: Path
 ) -> None:
     calls: list[list[str]] = []
-    monkeypatch.setattr(cli.os, "execv", lambda exe, argv: calls.append(argv))
+    monkeypatch.setattr("oncall.cli.triage.os.execv", lambda exe, argv: calls.append(argv))
     assert cli.main(["page", "--data-dir", str(data_dir)], clock=seeded_team.ctx.clock) == 0
     assert calls[0][1:] == ["-m", "oncall", "--resume-incident", "1", "--data-dir", str(data_dir)]
 
