@@ -60,7 +60,7 @@ from oncall.domain.zones import zone_info
 from oncall.ui.heatmap import HeatmapWidget
 from oncall.ui.load_bars import BarRow, LoadBars
 from oncall.ui.models import DataclassTableModel, fmt_hours, sorted_proxy
-from oncall.ui.undo import ActionCommand
+from oncall.ui.undo import push_edit
 from oncall.ui.when import city
 from oncall.ui.widgets import MutedLabel, SectionHeader, scaled_font
 from oncall.ui.zones import viewer_zone
@@ -726,30 +726,22 @@ class LoadView(QWidget):
     def save_page(self, page: Page) -> bool:
         """Log ``page`` by hand; undo deletes it again."""
         now = self.ctx.clock()
-        try:
-            with self.ctx.sessions.begin() as s:
-                stored = page_store.log_page(s, page, now)
-        except ValueError as exc:
-            self._say(f"The page was not logged: {exc}")
-            return False
-        state = {"id": stored.id, "first": True}
+        state: dict[str, int] = {}
 
         def do() -> None:
-            if state.pop("first", False):
-                return  # logged above, where an error could still be shown
             with self.ctx.sessions.begin() as s:
                 state["id"] = page_store.log_page(s, page, now).id
-            self._after_edit()
 
         def undo() -> None:
             with self.ctx.sessions.begin() as s:
                 page_store.delete_page(s, state["id"])
-            self._after_edit()
 
         who = next((e.name.split()[0] for e in self._people() if e.id == page.engineer_id), "")
-        self.undo.push(ActionCommand(f"Log a page for {who}".strip(), do, undo))
+        text = f"Log a page for {who}".strip()
+        if error := push_edit(self.undo, text, do, undo, self._after_edit):
+            self._say(f"The page was not logged: {error}")
+            return False
         self._say("Page logged. Undo removes it again.")
-        self._after_edit()
         return True
 
     def _after_edit(self) -> None:

@@ -52,7 +52,7 @@ from oncall.domain.model import (
 from oncall.ui.override_dialog import OverrideDialog, OverrideDraft
 from oncall.ui.swap_dialog import SwapDialog, SwapDraft
 from oncall.ui.timeline import TimelineHoliday, TimelineRow, TimelineWidget
-from oncall.ui.undo import ActionCommand
+from oncall.ui.undo import push_edit
 from oncall.ui.when import role_word
 from oncall.ui.widgets import EmptyState, MutedLabel
 from oncall.ui.zones import viewer_zone
@@ -648,31 +648,20 @@ class ScheduleView(QWidget):
         )
         if not self._confirm(override):
             return False
-        try:
-            created = self.ctx.edit(team_id, lambda s: commands.add_override(s, override))
-        except ValueError as exc:
-            self._say(f"The override was not saved: {exc}")
-            return False
-        state = {"id": created.id, "first": True}
+        state: dict[str, int] = {}
 
         def do() -> None:
-            if state.pop("first", False):
-                return  # already saved above, where an error could still be shown
             state["id"] = self.ctx.edit(team_id, lambda s: commands.add_override(s, override)).id
-            self._after_edit()
 
         def undo() -> None:
             self.ctx.edit(team_id, lambda s: commands.delete_override(s, state["id"]))
-            self._after_edit()
 
-        name = (
-            self.engineers[draft.engineer_id].name.split()[0]
-            if draft.engineer_id in self.engineers
-            else "someone"
-        )
-        self.undo.push(ActionCommand(f"Add override for {name}", do, undo))
+        name = self._first_name(draft.engineer_id)
+        text = f"Add override for {name}"
+        if error := push_edit(self.undo, text, do, undo, self._after_edit):
+            self._say(f"The override was not saved: {error}")
+            return False
         self._say("")
-        self._after_edit()
         return True
 
     def _confirm(self, override: Override) -> bool:
@@ -712,20 +701,16 @@ class ScheduleView(QWidget):
 
         def do() -> None:
             self.ctx.edit(team_id, lambda s: commands.delete_override(s, state["id"]))
-            self._after_edit()
 
         def undo() -> None:
             state["id"] = self.ctx.edit(
                 team_id, lambda s: commands.add_override(s, replace(original, id=0))
             ).id
-            self._after_edit()
 
-        name = (
-            self.engineers[original.engineer_id].name.split()[0]
-            if original.engineer_id in self.engineers
-            else "someone"
-        )
-        self.undo.push(ActionCommand(f"Remove override for {name}", do, undo))
+        text = f"Remove override for {self._first_name(original.engineer_id)}"
+        if error := push_edit(self.undo, text, do, undo, self._after_edit):
+            self._say(f"The override was not removed: {error}")
+            return False
         return True
 
     def find_cover(self, conflict: LeaveConflict) -> bool:
@@ -818,28 +803,19 @@ class ScheduleView(QWidget):
         after = replace(plan, swaps=(*plan.swaps, trial), engineers=self._with(plan, swap))
         if not self._preview(plan, after, layer.start, layer.end):
             return False
-        try:
-            created = self.ctx.edit(team_id, lambda s: commands.add_swap(s, swap))
-        except ValueError as exc:
-            self._say(f"The swap was not saved: {exc}")
-            return False
-        state = {"id": created.id, "first": True}
+        state: dict[str, int] = {}
 
         def do() -> None:
-            if state.pop("first", False):
-                return  # already saved above, where an error could still be shown
             state["id"] = self.ctx.edit(team_id, lambda s: commands.add_swap(s, swap)).id
-            self._after_edit()
 
         def undo() -> None:
             self.ctx.edit(team_id, lambda s: commands.delete_swap(s, state["id"]))
-            self._after_edit()
 
-        self.undo.push(
-            ActionCommand(f"Swap shift to {self._first_name(swap.engineer_id)}", do, undo)
-        )
+        text = f"Swap shift to {self._first_name(swap.engineer_id)}"
+        if error := push_edit(self.undo, text, do, undo, self._after_edit):
+            self._say(f"The swap was not saved: {error}")
+            return False
         self._say("")
-        self._after_edit()
         return True
 
     def remove_swap(self, swap_id: int) -> bool:
@@ -855,16 +831,16 @@ class ScheduleView(QWidget):
 
         def do() -> None:
             self.ctx.edit(team_id, lambda s: commands.delete_swap(s, state["id"]))
-            self._after_edit()
 
         def undo() -> None:
             state["id"] = self.ctx.edit(
                 team_id, lambda s: commands.add_swap(s, replace(original, id=0))
             ).id
-            self._after_edit()
 
-        name = self._first_name(original.engineer_id)
-        self.undo.push(ActionCommand(f"Undo swap to {name}", do, undo))
+        text = f"Undo swap to {self._first_name(original.engineer_id)}"
+        if error := push_edit(self.undo, text, do, undo, self._after_edit):
+            self._say(f"The swap was not removed: {error}")
+            return False
         self._say("")
         return True
 

@@ -52,7 +52,7 @@ from oncall.ui.models import (
     sorted_proxy,
 )
 from oncall.ui.rotation_editor import RotationDraft, RotationEditor, members_of, plan_with_draft
-from oncall.ui.undo import ActionCommand
+from oncall.ui.undo import push_edit
 from oncall.ui.widgets import EmptyState
 from oncall.ui.zones import viewer_zone
 
@@ -458,26 +458,9 @@ class TeamView(QWidget):
 
         ``then`` runs after every do and undo, once the screen shows the new state.
         """
-        errors: list[str] = []
-        command: ActionCommand
-
-        def guarded() -> None:
-            try:
-                do()
-            except ValueError as exc:  # the transaction rolled back: nothing changed
-                errors.append(str(exc))
-                command.setObsolete(True)  # a failed edit never reaches the undo history
-                return
-            self._after_edit(then)
-
-        def reverted() -> None:
-            undo()
-            self._after_edit(then)
-
-        command = ActionCommand(text, guarded, reverted)
-        self.undo.push(command)
-        self.last_error = errors[0] if errors else ""
-        return errors[0] if errors else None
+        error = push_edit(self.undo, text, do, undo, lambda: self._after_edit(then))
+        self.last_error = error or ""
+        return error
 
     def _after_edit(self, then: Callable[[], None] | None = None) -> None:
         self.refresh()

@@ -1,10 +1,10 @@
-"""Undo for edits: one QUndoCommand made of a do and an undo function."""
+"""Undo for edits: one QUndoCommand made of a do and an undo function, and how to push one."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 
 class ActionCommand(QUndoCommand):
@@ -21,3 +21,40 @@ class ActionCommand(QUndoCommand):
     def undo(self) -> None:
         """Revert the edit."""
         self._undo()
+
+
+def push_edit(
+    stack: QUndoStack,
+    text: str,
+    do: Callable[[], None],
+    undo: Callable[[], None],
+    after: Callable[[], None] | None = None,
+) -> str | None:
+    """Run an edit through the undo stack; returns the refusal's message if it was refused.
+
+    ``do`` runs at once (as the command's first redo). When it raises ``ValueError`` (the
+    database said no and its transaction rolled back) the command never reaches the undo
+    history and the message is returned for the screen to show. ``after`` runs after every
+    successful do and every undo, once the change is saved.
+    """
+    errors: list[str] = []
+    command: ActionCommand
+
+    def guarded() -> None:
+        try:
+            do()
+        except ValueError as exc:
+            errors.append(str(exc))
+            command.setObsolete(True)  # Qt drops an obsolete command instead of keeping it
+            return
+        if after is not None:
+            after()
+
+    def reverted() -> None:
+        undo()
+        if after is not None:
+            after()
+
+    command = ActionCommand(text, guarded, reverted)
+    stack.push(command)
+    return errors[0] if errors else None
