@@ -18,11 +18,15 @@ What a newcomer finds, and why it is there:
 - Overrides and swaps in the past and the coming weeks; a sick day and covered holidays in the
   past; a vacation in the coming weeks that meets a primary shift nobody has covered yet.
 - The ledger materialised from the first rotation on, so the past year is frozen history.
+- A year of pages, and two closed incidents walked through the shipped web-service checklist:
+  a night three weeks ago (Payments: a vendor script broke checkout; a help call to the
+  secondary, status updates, a rollback, follow-ups) and an office-hours one two months ago
+  (Platform: a node with a full disk), each with its engaged time logged as a page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from types import ModuleType
@@ -141,6 +145,7 @@ def build_demo(sessions: Callable, now: datetime, horizon_days: int = 180) -> in
             commands.materialise(s, team.id, began, now - began)
             commands.materialise(s, team.id, now, timedelta(days=horizon_days))
         add_demo_pages(s, (builder.payments, builder.platform), now)
+        add_demo_incidents(s, builder.payments, builder.platform, now)
     return me
 
 
@@ -746,3 +751,283 @@ def add_demo_pages(s: object, teams: Sequence[Team], now: datetime) -> int:
     outcomes = store.write(rows)
     store.finish(len(rows), {"inserted": outcomes.count("inserted")})
     return len(rows)
+
+
+# --- incidents -------------------------------------------------------------------------------
+#
+# Two closed incidents, so the Incidents screen has something to show and a postmortem draft to
+# write: each walked through the shipped web-service checklist by the real Runner (every event
+# the app would have written, minute by minute) and closed the way the app closes one, so its
+# engaged time is a page of the engineer. Both are stored in the demo's one transaction.
+
+#: The shipped checklist the demo's incidents follow.
+DEMO_CHECKLIST = "web-triage"
+
+
+class _Walk:
+    """One incident walked through its checklist by the real runner, in the demo's session.
+
+    Every action names the step it expects to be on, so a changed checklist fails the demo's
+    tests loudly instead of quietly storing a timeline that makes no sense."""
+
+    def __init__(
+        self,
+        s: object,
+        store: ModuleType,
+        library: Mapping,
+        team: Team,
+        at: datetime,
+        engineer: Engineer,
+        title: str,
+    ) -> None:
+        # Kept in UTC: the runner writes the times it renders into messages as UTC.
+        self.s, self.store, self.start = s, store, at.astimezone(UTC)
+        self.engineer = engineer
+        self.incident, self.runner = store.start_incident_in(
+            s,
+            library[DEMO_CHECKLIST],
+            at,
+            library=library,
+            team_id=team.id,
+            engineer_id=engineer.id,
+            title=title,
+            actor=engineer.handle,
+        )
+
+    def at(self, minute: float) -> datetime:
+        return self.start + timedelta(minutes=minute)
+
+    def _keep(self, made: Sequence[object]) -> None:
+        for e in made:
+            self.store.append_event_in(self.s, self.incident.id, e)
+
+    def answer(self, minute: float, step: str, label: str = "", value: str = "") -> None:
+        """Answer ``step`` (the one on screen) with the button called ``label`` (default:
+        the only one) and, for an input or comms step, ``value``."""
+        shown = self.runner.step
+        if shown is None or shown.id != step:
+            raise LookupError(f"the demo expected step {step}, the checklist shows {shown}")
+        index = next(c.index for c in self.runner.choices() if not label or c.label == label)
+        self._keep(self.runner.answer(index, self.at(minute), value))
+
+    def note(self, minute: float, text: str) -> None:
+        self._keep(self.runner.note(text, self.at(minute)))
+
+    def began(self, minute: float, minutes_before_start: int, text: str) -> None:
+        """A backfilled impact-began marker, written at ``minute``."""
+        from oncall.domain.incident import Marker
+
+        began = self.start - timedelta(minutes=minutes_before_start)
+        self._keep(self.runner.backfill(text, began, self.at(minute), marker=Marker.IMPACT_BEGAN))
+
+    def status(self, minute: float, template: str, **extra: str) -> None:
+        """A status update outside a comms step, from ``template`` (a checklist template's
+        name or the text itself)."""
+        at = self.at(minute)
+        self._keep(self.runner.status_update(self.runner.render(template, at, **extra), at))
+
+    def message(self, minute: float, template: str, **extra: str) -> str:
+        """What a comms step posts at ``minute``, from the checklist's ``template``."""
+        return self.runner.render(template, self.at(minute), **extra)
+
+    def call(self, minute: float, person: Engineer, role: str) -> None:
+        self._keep(
+            self.runner.call_for_help(
+                self.at(minute),
+                name=person.name,
+                role=role,
+                engineer_id=person.id,
+                contact=person.phone,
+            )
+        )
+
+    def close(self, minute: float) -> None:
+        """Close as the app does on the end step: with its outcome, the engaged time logged."""
+        step = self.runner.step
+        if step is None or not self.runner.at_end or step.outcome is None:
+            raise LookupError(f"the demo's incident is not at an end step but at {step}")
+        self.incident = self.store.close_incident_in(
+            self.s, self.incident.id, self.at(minute), step.outcome, actor=self.engineer.handle
+        )
+
+
+def _holder_at_local(
+    s: object, team: Team, days: Iterable[date], clock: time, *, secondary: bool = False
+) -> tuple[datetime, Engineer, Engineer | None]:
+    """The first of ``days`` on which the team's primary (as on the ledger at noon London)
+    still holds the pager at ``clock`` in their own zone (and, with ``secondary``, someone
+    is secondary then): that instant, the primary and the secondary."""
+    from oncall.db import incidents, queries
+
+    for day in days:
+        _, noon_holder, _ = incidents.on_call(
+            s, _engine().localize(datetime.combine(day, time(12)), LONDON), team.id
+        )
+        person = queries.get_engineer(s, noon_holder) if noon_holder is not None else None
+        if person is None:
+            continue
+        at = _engine().localize(datetime.combine(day, clock), person.zone)
+        _, primary, second = incidents.on_call(s, at, team.id)
+        if primary == person.id and (second is not None or not secondary):
+            return at, person, queries.get_engineer(s, second) if second is not None else None
+    raise LookupError(f"no {team.name} primary at {clock} on {days}")  # a bug in the demo
+
+
+def _colleague(s: object, team: Team, person: Engineer, at: datetime) -> Engineer:
+    """A teammate of ``person`` for whom ``at`` falls in the working day (09:00-17:00)."""
+    from oncall.db import queries
+
+    return next(
+        e
+        for e in queries.team_engineers(s, team.id)
+        if e.id != person.id and 9 <= at.astimezone(ZoneInfo(e.zone)).hour < 17
+    )
+
+
+def add_demo_incidents(s: object, payments: Team, platform: Team, now: datetime) -> list[int]:
+    """Write the demo's two closed incidents in the caller's transaction; returns their ids.
+
+    Three weeks ago at 02:14 (the engineer's own time) the Payments primary was woken by
+    failing card checkouts: a vendor's analytics script had changed under the checkout page.
+    Two months ago, in office hours, a Platform node with a full disk broke some downloads.
+    Deterministic for a given ``now``.
+    """
+    from oncall.db import incidents, queries
+    from oncall.exchange import checklists
+
+    library = checklists.load_library(today=now.date()).checklists
+    today = now.astimezone(ZoneInfo(LONDON)).date()
+
+    def around(days_ago: int) -> list[date]:
+        """The Wednesday of that week, then the days either side: mid-week, clear of handoffs."""
+        wednesday = _monday(today - timedelta(days=days_ago)) + timedelta(days=2)
+        return [wednesday + timedelta(days=d) for d in (0, 1, -1, 2)]
+
+    at, primary, second = _holder_at_local(s, payments, around(21), time(2, 14), secondary=True)
+    if second is None:
+        raise LookupError("no Payments secondary for the demo's night incident")
+    w = _Walk(
+        s,
+        incidents,
+        library,
+        payments,
+        at,
+        primary,
+        "Checkout POST requests failing after a vendor analytics script changed",
+    )
+    w.answer(3, "acknowledge")
+    w.answer(4, "breathe")
+    w.answer(6, "one-line", value="Card checkout fails: POST /checkout errors in the browser")
+    w.note(7, "Graphs show 5xx on POST /checkout since 01:58")
+    w.began(7, 16, "Impact began: first 5xx on the checkout graphs")
+    w.answer(9, "see-it", "Yes")
+    w.answer(11, "scope", "Only some")
+    w.answer(13, "pattern", value="Only POST /checkout from browsers; the apps and API are fine")
+    w.answer(14, "severity", value="high")
+    w.answer(15, "triage-check")
+    w.answer(16, "customers-feel", "Yes")
+    affected = {"affected": "Card checkout on the website"}
+    w.answer(18, "status-first", value=w.message(18, "status_initial", **affected))
+    w.answer(19, "get-help", "Yes")
+    w.call(20, second, Role.SECONDARY.value)
+    w.answer(27, "split-roles")
+    w.note(28, f"{_first(second)} takes the status updates; I keep digging")
+    w.answer(29, "say-check")
+    w.answer(33, "what-we-changed")
+    w.note(34, "No deploy or flag change of ours since yesterday evening")
+    w.answer(40, "outside-changes")
+    w.note(
+        41,
+        "The vendor analytics script loads as 'latest': a new version went out at 01:55 "
+        "and wraps fetch() on the checkout page",
+    )
+    w.answer(42, "change-before", "Yes")
+    w.answer(44, "pause-before-change")
+    w.status(
+        46,
+        "We found a likely cause of the failed card checkouts and are undoing it. "
+        "Next update by {next_update}.",
+    )
+    w.note(51, "Pinned the analytics script to last week's version in the tag manager")
+    w.answer(52, "rollback")
+    w.answer(60, "verify", "Yes")
+    w.answer(62, "status-mitigated", value=w.message(62, "status_mitigated", **affected))
+    w.answer(77, "watch")
+    w.answer(78, "fix-temporary", "Yes")
+    w.answer(
+        79,
+        "temporary-todo",
+        value="TODO: self-host the analytics script and load it off the checkout path",
+    )
+    w.note(80, "TODO: ask the vendor why a breaking change went to 'latest' without notice")
+    w.answer(81, "post-resolved", value=w.message(81, "status_resolved", **affected))
+    w.answer(
+        84,
+        "write-up",
+        value="A new version of the vendor analytics script broke checkout "
+        "POSTs from 01:58. Pinned the old version at 03:05; checkout works again since "
+        "03:14. Left: self-host the script.",
+    )
+    w.answer(85, "follow-ups")
+    w.answer(85, "hand-off")
+    w.answer(86, "rest")
+    w.close(86)
+    night = w.incident.id
+
+    at, primary, _ = _holder_at_local(s, platform, around(61), time(14, 5))
+    # The lead is called, unless they hold the pager: then a teammate in their working day.
+    helper, role = _colleague(s, platform, primary, at), "teammate"
+    if platform.lead_engineer_id not in (None, primary.id):
+        helper, role = queries.get_engineer(s, platform.lead_engineer_id), "team lead"
+    w = _Walk(
+        s,
+        incidents,
+        library,
+        platform,
+        at,
+        primary,
+        "Build artifact downloads failing through one ingress node",
+    )
+    affected = {"affected": "Downloading build artifacts"}
+    w.answer(1, "acknowledge")
+    w.answer(2, "breathe")
+    w.answer(3, "one-line", value="Some build artifact downloads fail with 502")
+    w.answer(4, "see-it", "Yes")
+    w.answer(5, "scope", "Only some")
+    w.answer(7, "pattern", value="Only requests through the ingress pods on eu-west-1c-14")
+    w.answer(8, "severity", value="medium")
+    w.answer(8, "triage-check")
+    w.answer(9, "customers-feel", "No")
+    w.answer(10, "get-help", "Yes")
+    w.call(10, helper, role)
+    w.answer(14, "split-roles")
+    w.answer(15, "say-check")
+    w.answer(16, "what-we-changed")
+    w.answer(17, "outside-changes")
+    w.answer(18, "change-before", "No")
+    w.note(19, "Node eu-west-1c-14: disk full, the kubelet is evicting the ingress pods")
+    w.answer(20, "before-mitigating")
+    w.answer(21, "pick-mitigation", "Drain the odd node")
+    w.answer(24, "drain")
+    w.status(
+        26,
+        "Some artifact downloads fail; we are moving traffic off one node. "
+        "Next update by {next_update}.",
+    )
+    w.answer(29, "verify", "Yes")
+    w.answer(30, "status-mitigated", value=w.message(30, "status_mitigated", **affected))
+    w.note(31, "TODO: alert on node disk usage before the kubelet starts evicting pods")
+    w.answer(40, "watch")
+    w.answer(41, "fix-temporary", "No, it is fixed")
+    w.answer(42, "post-resolved", value=w.message(42, "status_resolved", **affected))
+    w.answer(
+        44,
+        "write-up",
+        value="A full disk on one node broke some downloads through its "
+        "ingress pods. Drained the node; downloads work. Left: the disk alert.",
+    )
+    w.answer(45, "follow-ups")
+    w.answer(45, "hand-off")
+    w.answer(46, "rest")
+    w.close(46)
+    return [night, w.incident.id]

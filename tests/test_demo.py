@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event
@@ -275,3 +276,144 @@ def test_each_team_has_one_of_its_members_as_lead_with_contact_details(
             assert lead.email
             leads[team.name] = lead.name
     assert leads == {"Payments": "Sofia Marchetti", "Platform": "Oliver Grant"}
+
+
+# --- incidents --------------------------------------------------------------------------------
+
+
+def demo_incidents(ctx: AppContext):
+    """The demo's incidents, oldest first, each with its timeline, its engineer and people."""
+    from oncall.db import incidents
+
+    with ctx.sessions() as s:
+        people = {e.id: e for e in queries.list_engineers(s, include_inactive=True)}
+    found = sorted(incidents.list_incidents(ctx.sessions), key=lambda i: i.opened_at)
+    return [
+        (i, incidents.timeline(ctx.sessions, i.id), people[i.engineer_id]) for i in found
+    ], people
+
+
+@pytest.mark.parametrize("now", [NOW, *OTHER_NOWS], ids=lambda d: d.strftime("%a-%Y-%m-%d"))
+def test_two_closed_incidents_walked_through_the_default_checklist(
+    now: datetime, built: Callable[[datetime], AppContext]
+) -> None:
+    from oncall.domain.incident import EventKind, Outcome
+    from oncall.domain.triage import Runner
+    from oncall.exchange.checklists import load_library
+
+    ctx = built(now)
+    found, _ = demo_incidents(ctx)
+    assert len(found) == 2
+    library = load_library(today=now.date()).checklists
+    (day, _, day_engineer), (night, night_events, night_engineer) = found
+    for incident, events, _engineer in found:
+        assert not incident.is_open
+        assert incident.outcome is Outcome.RESOLVED
+        assert incident.checklist_id == "web-triage"
+        kinds = [e.kind for e in events]
+        assert kinds[0] is EventKind.OPENED
+        assert kinds[-1] is EventKind.CLOSED
+        for kind in (EventKind.ANSWER, EventKind.NOTE, EventKind.HELP_CALL):
+            assert kind in kinds, kind
+        assert kinds.count(EventKind.STATUS_UPDATE) >= 2
+        # Real runner events: replaying the timeline reaches the checklist's end step.
+        replayed = Runner.replay(library[incident.checklist_id], events, library)
+        assert replayed.at_end
+        assert replayed.state.fields["summary"] == incident.summary
+        assert all(e.at <= now for e in events)
+
+    # About three weeks ago, at 02:14 on the primary's own clock, for the Payments primary.
+    local = night.opened_at.astimezone(ZoneInfo(night_engineer.zone))
+    assert (local.hour, local.minute) == (2, 14)
+    closed = night.closed_at.astimezone(ZoneInfo(night_engineer.zone))
+    assert (closed.hour, closed.minute) == (3, 40)
+    assert timedelta(days=17) <= now - night.opened_at <= timedelta(days=26)
+    with ctx.sessions() as s:
+        payments = queries.find_team(s, "Payments")
+        on_call = queries.on_call_at(s, night.opened_at)
+    held = {(x.team_id, x.role): x.engineer_id for x in on_call}
+    assert night.team_id == payments.id
+    assert night.engineer_id == held[(payments.id, Role.PRIMARY)]
+    assert night.secondary_id == held[(payments.id, Role.SECONDARY)]
+    help_calls = [e for e in night_events if e.kind is EventKind.HELP_CALL]
+    assert [e.data["engineer_id"] for e in help_calls] == [night.secondary_id]
+    assert any(e.data.get("follow_up") for e in night_events if e.kind is EventKind.NOTE)
+    assert "vendor analytics script" in night.title
+    # About two months ago, in the engineer's working day, and shorter.
+    local = day.opened_at.astimezone(ZoneInfo(day_engineer.zone))
+    assert local.weekday() < 5
+    assert 9 <= local.hour < 17
+    assert timedelta(days=50) <= now - day.opened_at <= timedelta(days=70)
+    assert day.closed_at - day.opened_at < night.closed_at - night.opened_at
+
+
+def test_the_incidents_postmortem_drafts_show_the_computed_times(demo_ctx: AppContext) -> None:
+    from oncall.domain.postmortem import draft
+
+    found, people = demo_incidents(demo_ctx)
+    (day, day_events, day_engineer), (night, night_events, night_engineer) = found
+    text = draft(night, night_events, zone=night_engineer.zone, people=people)
+    opened = night.opened_at.astimezone(ZoneInfo(night_engineer.zone))
+    # Impact began 01:58 (written later), paged 02:14, acknowledged 02:17, rolled back and
+    # better at 03:14, resolved message at 03:35, closed 03:40.
+    assert f"| Impact began | {opened:%Y-%m-%d} 01:58" in text
+    assert f"| Detected | {opened:%Y-%m-%d} 02:14" in text
+    assert "- Time to detect: 16 min" in text
+    assert "- Time to acknowledge: 3 min" in text
+    assert "- Time to mitigate: 1 h 16 min" in text
+    assert "- Time to resolve: 1 h 37 min" in text
+    secondary = people[night.secondary_id]
+    assert f"Called {secondary.name} (secondary) on {secondary.phone}" in text
+    assert "| self-host the analytics script and load it off the checkout path |" in text
+    assert "Revert the most recent change, including script versions. — Done" in text
+    assert f"{night_engineer.name} (responder)" in text
+
+    text = draft(day, day_events, zone=day_engineer.zone, people=people)
+    assert "- Time to acknowledge: 1 min" in text
+    assert "- Time to mitigate: 29 min" in text
+    assert "- Time to resolve: 42 min" in text
+    assert "Drain or fail over the odd node, replica or region. — Done" in text
+
+
+def test_the_incidents_engaged_time_counts_as_pages_of_the_engineer(demo_ctx: AppContext) -> None:
+    from oncall.db import incidents, pages
+    from oncall.domain.load import engineer_load
+
+    found, _ = demo_incidents(demo_ctx)
+    for incident, _events, engineer in found:
+        start = incident.opened_at - timedelta(hours=1)
+        end = incident.closed_at + timedelta(hours=1)
+        with demo_ctx.sessions() as s:
+            theirs = pages.pages_by_engineer(s, [engineer.id], start, end)[engineer.id]
+            shifts = queries.ledger(s, None, start, end)
+        logged = [p for p in theirs if p.source == incidents.PAGE_SOURCE]
+        assert [p.source_id for p in logged] == [str(incident.id)]
+        page = logged[0]
+        assert (page.triggered_at, page.resolved_at) == (incident.opened_at, incident.closed_at)
+        load = engineer_load(engineer, shifts, theirs, (), set(), start, end)
+        assert page in load.pages
+        assert any(
+            a <= incident.opened_at and incident.closed_at <= b for a, b in load.engaged_spans
+        )
+
+
+def test_a_failure_while_writing_the_incidents_leaves_no_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oncall.db import incidents, pages
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    ctx = open_context(tmp_path, clock=lambda: NOW)  # an empty database of its own
+    monkeypatch.setattr(incidents, "close_incident_in", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        demo.build_demo(ctx.sessions, NOW)
+    with ctx.sessions() as s:
+        assert queries.list_teams(s) == []
+        assert queries.list_engineers(s, include_inactive=True) == []
+        assert pages.list_pages(s) == []
+    assert incidents.list_incidents(ctx.sessions) == []
+    monkeypatch.undo()
+    demo.build_demo(ctx.sessions, NOW)  # the next try builds it whole
+    assert [i.is_open for i in incidents.list_incidents(ctx.sessions)] == [False, False]

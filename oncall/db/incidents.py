@@ -5,6 +5,9 @@ timeline's promise is crash safety: :func:`append_event` commits each event in i
 transaction the moment it happens (SQLite in WAL mode), so a process killed mid-incident
 loses nothing already shown on screen. Reopening the app finds the open incident with
 :func:`open_incident` and rebuilds the runner with :func:`resume` (a replay of the events).
+The writes also come as ``*_in`` functions taking a session (:func:`start_incident_in`,
+:func:`append_event_in`, :func:`close_incident_in`), which the per-event ones call, for a
+writer that builds finished incidents inside a larger transaction (the demo).
 
 Closing logs the engaged time as a page of the engineer (source ``incident``, source id the
 incident id) through ``oncall.db.pages``, so it counts in their hours and nights.
@@ -155,44 +158,73 @@ def start_incident(
     ``engineer_id``, else that primary. Returns the stored incident and the runner, already
     on the checklist's first step (its events stored).
     """
-    mapping.require_aware(at, "incident start")
     with sessions.begin() as s:
-        team, primary, secondary = on_call(s, at, team_id)
-        row = IncidentRow(
-            title=title.strip() or checklist.title,
-            team_id=team,
-            engineer_id=engineer_id if engineer_id is not None else primary,
-            primary_id=primary,
-            secondary_id=secondary,
-            checklist_id=checklist.id,
-            checklist_version=checklist.version,
-            severity=severity.value if severity else None,
-            opened_at=at,
-        )
-        s.add(row)
-        s.flush()
-        runner = Runner(checklist, library, actor=actor)
-        started = runner.start(at, severity=severity)
-        stored = [_store(s, row.id, e) for e in started]
-        incident = incident_of(row)
+        return start_incident_in(
+            s, checklist, at, library=library, team_id=team_id, engineer_id=engineer_id,
+            severity=severity, title=title, actor=actor,
+        )  # fmt: skip
+
+
+def start_incident_in(
+    s: Session,
+    checklist: Checklist,
+    at: datetime,
+    *,
+    library: Mapping[str, Checklist] | None = None,
+    team_id: int | None = None,
+    engineer_id: int | None = None,
+    severity: Severity | None = None,
+    title: str = "",
+    actor: str = "",
+) -> tuple[Incident, Runner]:
+    """:func:`start_incident` in the caller's session (its transaction commits or not).
+
+    For writers that build more than one thing at once (the demo); the app itself uses
+    :func:`start_incident`."""
+    mapping.require_aware(at, "incident start")
+    team, primary, secondary = on_call(s, at, team_id)
+    row = IncidentRow(
+        title=title.strip() or checklist.title,
+        team_id=team,
+        engineer_id=engineer_id if engineer_id is not None else primary,
+        primary_id=primary,
+        secondary_id=secondary,
+        checklist_id=checklist.id,
+        checklist_version=checklist.version,
+        severity=severity.value if severity else None,
+        opened_at=at,
+    )
+    s.add(row)
+    s.flush()
+    runner = Runner(checklist, library, actor=actor)
+    started = runner.start(at, severity=severity)
     # The runner keeps the stored copies (with ids), as a replay would.
-    runner.events[:] = stored
-    return incident, runner
+    runner.events[:] = [_store(s, row.id, e) for e in started]
+    return incident_of(row), runner
 
 
 def append_event(sessions: Sessions, incident_id: int, e: Event) -> Event:
     """Write one timeline event and commit it at once (its own transaction); returns it as
     stored (with its id). The incident must be open, except for its own close event."""
     with sessions.begin() as s:
-        row = _row(s, incident_id)
-        if row.closed_at is not None:
-            raise ValueError(f"incident {incident_id} is closed; its timeline is final")
-        return _store(s, incident_id, e)
+        return append_event_in(s, incident_id, e)
+
+
+def append_event_in(s: Session, incident_id: int, e: Event) -> Event:
+    """:func:`append_event` in the caller's session, committed with the rest of its
+    transaction (so without the crash safety of one commit per event: not for a live run)."""
+    row = _row(s, incident_id)
+    if row.closed_at is not None:
+        raise ValueError(f"incident {incident_id} is closed; its timeline is final")
+    return _store(s, incident_id, e)
 
 
 def append_events(sessions: Sessions, incident_id: int, events: Iterable[Event]) -> list[Event]:
     """:func:`append_event` for each, in order, each committed on its own."""
     return [append_event(sessions, incident_id, e) for e in events]
+
+
+LogPage = Callable[[Session, Page, datetime], Page]
 
 
 def close_incident(
@@ -202,41 +234,65 @@ def close_incident(
     outcome: Outcome = Outcome.RESOLVED,
     *,
     actor: str = "",
-    log_page: Callable[[Session, Page, datetime], Page] | None = None,
+    log_page: LogPage | None = None,
 ) -> Incident:
     """Close an incident: an ``incident-closed`` event (committed first, on its own), then
     the incident marked closed and its engaged time logged as a page of the engineer
     running it, in one transaction: triggered at the opening, acknowledged at the first
     action, resolved at ``at``. ``log_page`` replaces how the page is stored (tests).
     """
-    mapping.require_aware(at, "incident close")
-    closing = event(EventKind.CLOSED, at, f"Incident closed: {outcome.value}", actor=actor,
-                    outcome=outcome.value)  # fmt: skip
-    append_event(sessions, incident_id, closing)
+    append_event(sessions, incident_id, _closing(at, outcome, actor))
     with sessions.begin() as s:
-        row = _row(s, incident_id)
-        row.closed_at = at
-        row.outcome = outcome.value
-        incident = incident_of(row)
-        if row.engineer_id is not None:
-            events = _timeline(s, incident_id)
-            found = times(incident, events)
-            page = Page(
-                id=0,
-                source=PAGE_SOURCE,
-                source_id=str(incident_id),
-                engineer_id=row.engineer_id,
-                triggered_at=row.opened_at,
-                acknowledged_at=found.acknowledged,
-                resolved_at=at,
-                incident_key=f"incident-{incident_id}",
-                severity=incident.severity,
-                title=row.summary or row.title,
-            )
-            stored = (log_page or engaged_page)(s, page, at)
-            row.page_id = stored.id
-        s.flush()
-        return incident_of(row)
+        return _mark_closed(s, incident_id, at, outcome, log_page)
+
+
+def close_incident_in(
+    s: Session,
+    incident_id: int,
+    at: datetime,
+    outcome: Outcome = Outcome.RESOLVED,
+    *,
+    actor: str = "",
+    log_page: LogPage | None = None,
+) -> Incident:
+    """:func:`close_incident` in the caller's session: the close event, the incident marked
+    closed and its engaged time logged, all in the caller's transaction."""
+    append_event_in(s, incident_id, _closing(at, outcome, actor))
+    return _mark_closed(s, incident_id, at, outcome, log_page)
+
+
+def _closing(at: datetime, outcome: Outcome, actor: str) -> Event:
+    mapping.require_aware(at, "incident close")
+    return event(EventKind.CLOSED, at, f"Incident closed: {outcome.value}", actor=actor,
+                 outcome=outcome.value)  # fmt: skip
+
+
+def _mark_closed(
+    s: Session, incident_id: int, at: datetime, outcome: Outcome, log_page: LogPage | None
+) -> Incident:
+    """Mark the incident closed and log its engaged time as a page of its engineer."""
+    row = _row(s, incident_id)
+    row.closed_at = at
+    row.outcome = outcome.value
+    incident = incident_of(row)
+    if row.engineer_id is not None:
+        found = times(incident, _timeline(s, incident_id))
+        page = Page(
+            id=0,
+            source=PAGE_SOURCE,
+            source_id=str(incident_id),
+            engineer_id=row.engineer_id,
+            triggered_at=row.opened_at,
+            acknowledged_at=found.acknowledged,
+            resolved_at=at,
+            incident_key=f"incident-{incident_id}",
+            severity=incident.severity,
+            title=row.summary or row.title,
+        )
+        stored = (log_page or engaged_page)(s, page, at)
+        row.page_id = stored.id
+    s.flush()
+    return incident_of(row)
 
 
 def engaged_page(s: Session, page: Page, now: datetime) -> Page:
