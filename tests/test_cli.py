@@ -264,6 +264,32 @@ def test_who_reports_uncovered_roles(capsys, seeded_team) -> None:
     assert json.loads(out)["gaps"] == [{"team": "Payments", "role": "secondary"}]
 
 
+def test_who_shows_the_whole_shift_when_the_ledger_holds_it_in_pieces(capsys, ctx) -> None:
+    # The ledger was first written up to 09:30 on Monday, half an hour into Carmen's week, and
+    # extended later: her week is stored as two rows; who still reports the whole week.
+    from oncall.domain.model import CadenceUnit, Engineer, RotationVersion, Team
+
+    with ctx.sessions.begin() as s:
+        team = commands.add_team(s, Team(0, "Payments", "Europe/London"))
+        carmen = commands.add_engineer(s, Engineer(0, "Carmen Diaz", "carmen", "America/New_York"))
+        bao = commands.add_engineer(s, Engineer(0, "Bao Nguyen", "bao", "Asia/Singapore"))
+        weekly = RotationVersion(
+            1, NOW - timedelta(days=30), (carmen.id, bao.id), CadenceUnit.WEEKS, 1,
+            datetime(2026, 11, 2, 9), "Europe/London",
+        )  # fmt: skip
+        commands.add_rotation(s, team.id, "Primary", weekly)
+        early = NOW - timedelta(days=14)
+        commands.materialise(s, team.id, early, datetime(2026, 11, 16, 9, 30, tzinfo=UTC) - early)
+        commands.materialise(s, team.id, NOW, timedelta(days=30))
+        pieces = queries.ledger(s, team.id, NOW, NOW + timedelta(hours=1))
+    assert len({(x.start, x.end) for x in pieces}) == 1  # the piece holding now...
+    code, out, _ = run(capsys, "who", "--json", "--at", "2026-11-16T11:00:00Z")
+    assert code == 0
+    [entry] = json.loads(out)["on_call"]
+    assert entry["engineer"]["handle"] == "carmen"
+    assert (entry["start"], entry["end"]) == ("2026-11-16T09:00:00Z", "2026-11-23T09:00:00Z")
+
+
 # ---------------------------------------------------------------------------------- process
 
 

@@ -172,7 +172,6 @@ def _who(args: argparse.Namespace, clock: Clock) -> int:
     zone = viewer_zone(ctx, args.tz)
     now = ctx.clock()
     at = instant(args.at, zone, "--at") if args.at else now
-    window = (at, at + timedelta(seconds=1))
     on_call: list[tuple[Team, TeamPlan, Shift]] = []
     uncovered: list[tuple[Team, Gap]] = []
     with ctx.sessions.begin() as s:
@@ -180,14 +179,14 @@ def _who(args: argparse.Namespace, clock: Clock) -> int:
         people = {e.id: e for e in queries.list_engineers(s, include_inactive=True)}
         for team in teams:
             plan = queries.load_plan(s, team.id)
-            # The shifts that hold ``at``, whole (not clipped to the one-second window).
-            held = [x for x in queries.ledger(s, team.id, *window) if x.start <= at < x.end]
-            final = final_schedule(plan, held, *window, now)
-            whole = {(x.role, x.engineer_id, x.source): x for x in held}
-            for x in final.shifts:
-                full = whole.get((x.role, x.engineer_id, x.source))
-                on_call.append((team, plan, full or _whole_live_shift(plan, x)))
-            uncovered += [(team, g) for g in final.gaps if g.role in COVERED_ROLES]
+            # Read far enough either side that the shifts holding ``at`` come out whole.
+            reach = _longest_shift(plan)
+            window = (at - reach, at + reach)
+            final = final_schedule(plan, queries.ledger(s, team.id, *window), *window, now)
+            on_call += [(team, plan, x) for x in final.shifts if x.start <= at < x.end]
+            uncovered += [
+                (team, g) for g in final.gaps if g.role in COVERED_ROLES and g.start <= at < g.end
+            ]
 
     if args.json:
         print_json(
@@ -242,18 +241,14 @@ def _engineer_local(engineer: Engineer | None, at: datetime) -> str | None:
     return local_text(at, engineer.zone) if engineer is not None else None
 
 
-def _whole_live_shift(plan: TeamPlan, piece: Shift) -> Shift:
-    """The whole live-resolved shift a one-second piece belongs to (for its start and end)."""
-    from oncall.domain.schedule import resolve
-
-    # A week either side holds any shift of a daily or weekly cadence; longer cadences show
-    # the part of the shift inside these two weeks.
-    span = resolve(plan, piece.start - timedelta(days=7), piece.end + timedelta(days=7))
-    for x in span.shifts:
-        same = (x.role, x.engineer_id, x.source) == (piece.role, piece.engineer_id, piece.source)
-        if same and x.start <= piece.start < x.end:
-            return x
-    return piece
+def _longest_shift(plan: TeamPlan) -> timedelta:
+    """How long the plan's longest shift or override can be (a day more, for DST and joins)."""
+    units = {"hours": timedelta(hours=1), "days": timedelta(days=1), "weeks": timedelta(weeks=1)}
+    lengths = [
+        units[v.cadence_unit.value] * v.cadence_count for r in plan.rotations for v in r.versions
+    ]
+    lengths += [o.end - o.start for o in plan.overrides]
+    return max(lengths, default=timedelta()) + timedelta(days=1)
 
 
 RUNNERS: dict[str, Runner] = {"schedule": _schedule, "who": _who}

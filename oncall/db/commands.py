@@ -424,7 +424,9 @@ def materialise(s: Session, team_id: int, now: datetime, horizon: timedelta) -> 
     """Rewrite the team's ledger from ``now`` to ``now + horizon`` from the current plan.
 
     Ledger shifts that ended at or before ``now`` are frozen and never touched; a shift in
-    progress keeps its start. Returns the resolution it wrote (gaps and conflicts included).
+    progress keeps its start; time between the ledger's end and ``now`` (the app was closed
+    longer than the horizon) is filled in as history. Returns the resolution it wrote (gaps
+    and conflicts included).
     """
     now = _utc(now, "now")
     if horizon <= timedelta(0):
@@ -434,7 +436,7 @@ def materialise(s: Session, team_id: int, now: datetime, horizon: timedelta) -> 
         select(*LedgerShiftRow.__table__.columns).where(LedgerShiftRow.team_id == team_id)
     )
     existing = [mapping.shift(r) for r in rows]
-    start = ledger_window_start([x for x in existing if not x.frozen], now)
+    start = ledger_window_start(existing, now)
     resolution = resolve(plan, start, now + horizon)
     merged = merge_ledger(existing, resolution.shifts, now)
     # Frozen rows stay as they are; everything else of the team is replaced by the merge.

@@ -30,10 +30,15 @@ def ledger_window_start(existing: Sequence[Shift], now: datetime) -> datetime:
     """The instant from which materialise must re-resolve.
 
     The earliest start of an existing shift in progress at ``now`` (it is not history yet,
-    so it may still change and is replaced whole), else ``now`` itself.
+    so it may still change and is replaced whole). Else, when the whole ledger stops before
+    ``now`` (the app was not opened for longer than its horizon), where it stops: that time
+    is history to fill in from the rules then in force, not a hole. Else ``now`` itself.
     """
     starts = [s.start for s in existing if s.start <= now < s.end]
-    return min(starts, default=now)
+    if starts:
+        return min(starts)
+    last_end = max((s.end for s in existing), default=now)
+    return min(last_end, now)
 
 
 def merge_ledger(existing: Sequence[Shift], fresh: Sequence[Shift], now: datetime) -> list[Shift]:

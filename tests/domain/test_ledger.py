@@ -54,7 +54,8 @@ def test_frozen_shift_that_is_already_frozen_is_returned_unchanged():
 def test_window_starts_at_the_shift_in_progress_else_now():
     existing = [shift(1, 1, 3), shift(2, 3, 5), shift(3, 2, 6, role=Role.SECONDARY)]
     assert ledger_window_start(existing, utc(2024, 1, 4)) == utc(2024, 1, 2)
-    assert ledger_window_start(existing, utc(2024, 1, 7)) == utc(2024, 1, 7)
+    # Past the ledger's end (6 Jan) the time since is filled in, from where it stopped.
+    assert ledger_window_start(existing, utc(2024, 1, 7)) == utc(2024, 1, 6)
     # A shift starting exactly now is in progress; one ending now is history.
     assert ledger_window_start(existing, utc(2024, 1, 3)) == utc(2024, 1, 2)
 
@@ -77,3 +78,13 @@ def test_a_shift_in_progress_that_does_not_change_stays_whole():
     assert [(s.engineer_id, s.start, s.end, s.frozen) for s in merged] == [
         (1, utc(2024, 1, 1), utc(2024, 1, 8), False)
     ]
+
+
+def test_time_after_the_ledger_stopped_is_filled_in_not_left_a_hole():
+    # The ledger reached 3 Jan; the app next materialises on 6 Jan: resolve from 3 Jan.
+    existing = [replace(shift(1, 1, 2), frozen=True), shift(2, 2, 3)]
+    assert ledger_window_start(existing, utc(2024, 1, 6)) == utc(2024, 1, 3)
+    # A ledger that reaches past now starts at now, or at the shift in progress.
+    assert ledger_window_start([shift(1, 5, 8)], utc(2024, 1, 6)) == utc(2024, 1, 5)
+    assert ledger_window_start([shift(1, 7, 8)], utc(2024, 1, 6)) == utc(2024, 1, 6)
+    assert ledger_window_start([], utc(2024, 1, 6)) == utc(2024, 1, 6)
