@@ -53,10 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # `import` and `export` take sources and formats from several areas.
     imports = commands.add_parser(
-        "import", parents=[common], help="import paging history (a CSV file, PagerDuty)"
+        "import", parents=[common], help="import paging history (CSV, PagerDuty) or leave (.ics)"
     ).add_subparsers(dest="action", required=True, metavar="SOURCE")
     exports = commands.add_parser(
-        "export", parents=[common], help="exports (pay and time off)"
+        "export", parents=[common], help="exports (pay and time off CSV, iCal calendars)"
     ).add_subparsers(dest="action", required=True, metavar="EXPORT")
     for area in _AREAS:
         area.add_parsers(commands, imports, exports, common)

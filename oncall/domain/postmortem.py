@@ -200,14 +200,14 @@ def draft(
 
 
 def _responders(incident: Incident, events: Sequence[Event], people: Mapping[int, Engineer]) -> str:
-    parts = [f"{_person(people, incident.engineer_id)} (responder)"]
+    """Everyone involved, each person once, with the role they came in (the first one)."""
+    roles: dict[str, str] = {_person(people, incident.engineer_id): "responder"}
     if incident.secondary_id is not None and incident.secondary_id != incident.engineer_id:
-        parts.append(f"{_person(people, incident.secondary_id)} (secondary on call)")
+        roles.setdefault(_person(people, incident.secondary_id), "secondary on call")
     for e in events:
         if e.kind is EventKind.HELP_CALL and e.data.get("name"):
-            role = e.data.get("role") or "helped"
-            parts.append(f"{e.data['name']} ({role})")
-    return ", ".join(dict.fromkeys(parts))
+            roles.setdefault(str(e.data["name"]), str(e.data.get("role") or "helped"))
+    return ", ".join(f"{name} ({role})" for name, role in roles.items())
 
 
 def _steps(events: Sequence[Event]) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oncall.domain.checklist import PLACEHOLDER, Checklist, Step, StepKind
@@ -161,10 +161,10 @@ class Runner:
         if self.state.severity is not None:
             values["severity"] = self.state.severity.value
         due = now + self.status_every
-        values.setdefault("next_update", due.strftime("%H:%M UTC"))
-        values.setdefault("resolved_at", now.strftime("%H:%M UTC"))
+        values.setdefault("next_update", _utc_clock(due))
+        values.setdefault("resolved_at", _utc_clock(now))
         if self.state.started_at is not None:
-            values.setdefault("started_at", self.state.started_at.strftime("%H:%M UTC"))
+            values.setdefault("started_at", _utc_clock(self.state.started_at))
         values.setdefault("checklist", self.checklist.title)
         values.update(extra)
         return PLACEHOLDER.sub(lambda m: values.get(m.group(1)) or m.group(0), text)
@@ -386,3 +386,8 @@ def replay(
 ) -> Runner:
     """Shorthand for :meth:`Runner.replay`."""
     return Runner.replay(checklist, events, library)
+
+
+def _utc_clock(instant: datetime) -> str:
+    """``14:05 UTC`` for any aware instant (status messages go to people in many zones)."""
+    return instant.astimezone(UTC).strftime("%H:%M UTC")

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from oncall.domain.incident import Incident, Marker, Outcome, engaged_intervals, times
+from oncall.domain.incident import (
+    Event,
+    EventKind,
+    Incident,
+    Marker,
+    Outcome,
+    engaged_intervals,
+    times,
+)
 from oncall.domain.model import Engineer, Severity
 from oncall.domain.postmortem import draft, duration_text
 from oncall.domain.triage import Runner
@@ -125,3 +133,18 @@ def test_writing_is_atomic(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         write_postmortem(tmp_path / "missing" / "pm.md", "x")
     assert target.read_text(encoding="utf-8") == "# new\n"
+
+
+def test_each_responder_is_named_once_with_the_role_they_came_in() -> None:
+    from oncall.domain.postmortem import _responders
+
+    at = datetime(2026, 11, 17, 2, 14, tzinfo=UTC)
+    incident = Incident(1, at, engineer_id=1, secondary_id=2)
+    calls = [
+        Event(EventKind.HELP_CALL, at, at, data={"name": "Bao Nguyen", "role": "secondary"}),
+        Event(EventKind.HELP_CALL, at, at, data={"name": "Sofia Marchetti", "role": "team lead"}),
+    ]
+    people = {1: Engineer(1, "Ada Lovelace", "ada"), 2: Engineer(2, "Bao Nguyen", "bao")}
+    assert _responders(incident, calls, people) == (
+        "Ada Lovelace (responder), Bao Nguyen (secondary on call), Sofia Marchetti (team lead)"
+    )
