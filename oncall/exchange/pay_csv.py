@@ -7,7 +7,8 @@ engagement intervals). ``weekend`` and ``holiday`` hours overlap the three bands
 hours of any band), so ``business + off_hours + sleep`` is the total.
 
 :func:`load_rows` also feeds ``oncall report load``: it gathers engineers, shifts, pages,
-leave and public holidays for a range and returns ``EngineerLoad`` values.
+leave and public holidays for a range (:func:`oncall.exchange.history.gather`, shared with
+``oncall report risk``) and returns ``EngineerLoad`` values.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oncall.db import pages as page_store
 from oncall.db import queries
 from oncall.domain.load import DEFAULT_SETTINGS, EngineerLoad, LoadSettings, date_range, team_load
 from oncall.domain.model import Engineer
+from oncall.exchange.history import gather
 from oncall.exchange.pages_csv import guard_cell
-from oncall.exchange.public_holidays import holiday_dates
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session  # noqa: TID251  (a type only: the caller's session)
@@ -40,8 +40,6 @@ COLUMNS = (
     "engaged_weekend", "engaged_holiday", "days_on_call", "pages", "interruptions",
     "night_pages",
 )  # fmt: skip
-# Pages this long before a range still shape its first night (the load module's look-back).
-_LOOKBACK = timedelta(days=1)
 
 
 def load_rows(
@@ -55,18 +53,9 @@ def load_rows(
 ) -> list[EngineerLoad]:
     """The load of each engineer over ``[start, end)``: a team's members (``team_id``), or
     ``engineers``, or every active engineer; sorted by name."""
-    if engineers is None:
-        engineers = (
-            queries.team_engineers(s, team_id) if team_id is not None else queries.list_engineers(s)
-        )
-    people = sorted(engineers, key=lambda e: (e.name.lower(), e.id))
-    ids = [e.id for e in people]
-    wanted = set(ids)
-    shifts = [x for x in queries.ledger(s, team_id, start, end) if x.engineer_id in wanted]
-    pages = page_store.list_pages(s, engineer_ids=ids, start=start - _LOOKBACK, end=end)
-    leave = queries.list_leave(s, ids, start, end)
-    holidays = holiday_dates(people, range(start.year - 1, end.year + 2))
-    return team_load(people, shifts, pages, leave, holidays, start, end, settings)
+    found = gather(s, start, end, team_id=team_id, engineers=engineers)
+    return team_load(found.engineers, found.shifts, found.pages, found.leave, found.holidays,
+                     start, end, settings)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
