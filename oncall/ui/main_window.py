@@ -100,6 +100,14 @@ SCREENS: tuple[Screen, ...] = (
         help="Hours on call and night pages per person.",
     ),
     Screen(
+        "wellbeing",
+        "Wellbeing",
+        "wellbeing",
+        "oncall.ui.wellbeing_view",
+        "WellbeingView",
+        help="Who carries too much on-call load, and exactly why.",
+    ),
+    Screen(
         "incidents",
         "Incidents",
         "gap",
