@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from oncall.cli import risk
 from oncall.cli.common import (
     EXIT_OK,
     CliError,
@@ -65,7 +66,9 @@ def add_parsers(commands: Any, imports: Any, exports: Any, common: argparse.Argu
     pages.add_argument("--rejected-out", metavar="FILE", help="write the rejected rows as CSV")
     pages.add_argument("--json", action="store_true", help=f"print JSON ({PAGES_IMPORT_SCHEMA})")
 
-    report = commands.add_parser("report", parents=[common], help="reports (on-call load)")
+    report = commands.add_parser(
+        "report", parents=[common], help="reports (on-call load, load risk)"
+    )
     kinds = report.add_subparsers(dest="action", required=True, metavar="REPORT")
     load = kinds.add_parser(
         "load", parents=[common], help="per engineer: on-call hours by band, pages, nights"
@@ -73,6 +76,7 @@ def add_parsers(commands: Any, imports: Any, exports: Any, common: argparse.Argu
     _add_range(load, default_days=28)
     load.add_argument("--team", metavar="T", help="only this team's members (name or id)")
     load.add_argument("--json", action="store_true", help=f"print JSON ({LOAD_SCHEMA})")
+    risk.add_report_parser(kinds, common)  # report risk (oncall/cli/risk.py)
 
     pay = exports.add_parser(
         "pay", parents=[common], help="CSV of on-call and engaged hours by band per period"
@@ -339,6 +343,7 @@ def _log_page(args: argparse.Namespace, clock: Clock) -> int:
 RUNNERS: dict[str, Runner] = {
     "import pages": _import_pages,
     "report load": _report_load,
+    "report risk": risk.report_risk,
     "export pay": _export_pay,
     "log-page": _log_page,
 }
