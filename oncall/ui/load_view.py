@@ -56,10 +56,12 @@ from oncall.domain.load import (
     team_load,
 )
 from oncall.domain.model import Engineer, Page, Team
+from oncall.domain.risk import Assessment
 from oncall.domain.zones import zone_info
 from oncall.ui.heatmap import HeatmapWidget
 from oncall.ui.load_bars import BarRow, LoadBars
 from oncall.ui.models import DataclassTableModel, fmt_hours, sorted_proxy
+from oncall.ui.risk_badge import RANK, badge_text, team_risk, tooltip_text
 from oncall.ui.undo import push_edit
 from oncall.ui.when import city
 from oncall.ui.widgets import MutedLabel, SectionHeader, scaled_font
@@ -101,7 +103,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Interrupted\nnights", "Nights with an interruption, or 30 min of work inside the window"),
     ("Rest-deficit\nnights", "Nights whose longest undisturbed stretch was under 5 hours"),
     ("Engaged\nhours", "Hours spent working pages (overlapping incidents count once)"),
+    (
+        "Load\nrisk",
+        "On-call load risk now (Low, Elevated, High), whatever the range; hover for the reason. "
+        "A load signal to plan with, not a medical assessment",
+    ),
 )
+RISK_COLUMN = len(COLUMNS) - 1
 
 
 def column_words(column: int) -> str:
@@ -146,8 +154,12 @@ class LoadTableModel(DataclassTableModel[LoadRow]):
     """Per-engineer load numbers; sorts by the numbers themselves."""
 
     HEADERS = tuple(h for h, _ in COLUMNS)
+    risk: dict[int, Assessment] = {}  # noqa: RUF012 - replaced whole by the view, never mutated
 
     def text(self, item: LoadRow, column: int) -> str:
+        if column == RISK_COLUMN:
+            found = self.risk.get(item.engineer.id)
+            return badge_text(found.level) if found else "–"
         v = value(item, column)
         if column == 0:
             return f"{v} ({city(item.engineer.zone)})"
@@ -156,12 +168,18 @@ class LoadTableModel(DataclassTableModel[LoadRow]):
         return str(v) if v else "–"
 
     def sort_key(self, item: LoadRow, column: int) -> str | int | float:
+        if column == RISK_COLUMN:
+            found = self.risk.get(item.engineer.id)
+            return RANK[found.level] if found else -1
         v = value(item, column)
         return v.casefold() if isinstance(v, str) else v
 
     def tooltip(self, item: LoadRow, column: int) -> str | None:
         if column == 0:
             return f"{item.engineer.name}, {item.engineer.zone}"
+        if column == RISK_COLUMN:
+            found = self.risk.get(item.engineer.id)
+            return tooltip_text(found) if found else None
         return f"{COLUMNS[column][1]}. Click or press Enter for what is behind it."
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> object:
@@ -648,6 +666,7 @@ class LoadView(QWidget):
             self.empty_log.setVisible(bool(self.rows))
             return
         self.stack.setCurrentIndex(0)
+        self.model.risk = team_risk(self.ctx, self.team_id, self.ctx.clock())
         self.model.set_rows(self.rows)
         self._fit_table()
         self.summary.setText(self._summary_text())
@@ -696,7 +715,7 @@ class LoadView(QWidget):
     def drill(self, index: QModelIndex) -> Drill | None:
         """What is behind the number at a (proxy) index; None for the name column."""
         row = self.row_at(index)
-        if row is None or index.column() == 0:
+        if row is None or index.column() in (0, RISK_COLUMN):
             return None
         return drill_down(row, index.column(), self.zone)
 

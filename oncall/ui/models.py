@@ -203,17 +203,36 @@ def sorted_proxy(
 
 
 class EngineerTableModel(DataclassTableModel[Engineer]):
-    """People: name, handle, zone with the local time now, holiday country/region, email."""
+    """People: name, handle, zone with the local time now, holiday country/region, email, and
+    their on-call load risk (a word and a shape; sorts Low < Elevated < High)."""
 
-    HEADERS = ("Name", "Handle", "Time zone (local time now)", "Country / region", "Email")
+    HEADERS = (
+        "Name",
+        "Handle",
+        "Time zone (local time now)",
+        "Country / region",
+        "Email",
+        "Load risk",
+    )
+    RISK_COLUMN = 5
 
     def __init__(
         self, parent: QObject | None = None, *, clock: Callable[[], datetime] | None = None
     ) -> None:
         super().__init__(parent)
         self._clock = clock or (lambda: datetime.now(UTC))
+        self.risk: Mapping[int, Any] = {}  # engineer id -> risk Assessment
+
+    def set_risk(self, risk: Mapping[int, Any]) -> None:
+        """Assessments by engineer id (set before ``set_rows``)."""
+        self.risk = risk
 
     def text(self, item: Engineer, column: int) -> str:
+        if column == self.RISK_COLUMN:
+            from oncall.ui.risk_badge import badge_text
+
+            found = self.risk.get(item.id)
+            return badge_text(found.level) if found is not None else ""
         if column == 0:
             return item.name if item.active else f"{item.name} (inactive)"
         if column == 1:
@@ -231,7 +250,19 @@ class EngineerTableModel(DataclassTableModel[Engineer]):
             offset = self._clock().astimezone(ZoneInfo(item.zone)).utcoffset()
             minutes = int(offset.total_seconds() // 60) if offset else 0
             return f"{minutes + 100_000:07d} {item.zone.casefold()}"
+        if column == self.RISK_COLUMN:
+            from oncall.ui.risk_badge import RANK
+
+            found = self.risk.get(item.id)
+            return RANK[found.level] if found is not None else -1
         return super().sort_key(item, column)
+
+    def tooltip(self, item: Engineer, column: int) -> str | None:
+        if column == self.RISK_COLUMN and (found := self.risk.get(item.id)) is not None:
+            from oncall.ui.risk_badge import tooltip_text
+
+            return tooltip_text(found)
+        return None
 
     def dimmed(self, item: Engineer) -> bool:
         return not item.active

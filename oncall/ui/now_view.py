@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -30,10 +31,14 @@ from oncall.app import AppContext
 from oncall.db.fastread import Reader
 from oncall.domain.model import COVERED_ROLES, Engineer, Gap, Role, Shift, Team
 from oncall.ui import theme
+from oncall.ui.risk_badge import RiskBadge, people_risk
 from oncall.ui.tray_status import merge_own_shifts
 from oncall.ui.when import city, clock, day_and_clock, duration, role_word, until_phrase
 from oncall.ui.widgets import Card, EmptyState, MutedLabel, SectionHeader, scaled_font
 from oncall.ui.zones import viewer_zone
+
+if TYPE_CHECKING:
+    from oncall.domain.risk import Assessment
 
 LOOK_AHEAD = timedelta(days=14)  # how far "next" looks
 GAP_WINDOW = timedelta(days=7)  # how far gaps are announced
@@ -193,6 +198,7 @@ class NowView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.board: Board | None = None
+        self.risk: dict[int, Assessment] = {}
 
         self._empty: EmptyState | None = None  # built the first time there are no teams
 
@@ -233,6 +239,8 @@ class NowView(QWidget):
         now = self.ctx.clock()
         with self.ctx.reader() as reader:  # the start-up snapshot until the database is open
             self.board = load_board(reader, now, self.ctx.settings.me_engineer_id)
+        # load risk of everyone on the board ({} while the database is still opening)
+        self.risk = people_risk(self.ctx, [tb.team.id for tb in self.board.teams], now)
         if not self.board.teams:
             self.pages.setCurrentWidget(self.empty)
             return
@@ -383,6 +391,11 @@ class NowView(QWidget):
             name.setWordWrap(True)
             name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             card.layout_.addWidget(name)
+            if person is not None and person.id in self.risk:
+                badge_row = QHBoxLayout()
+                badge_row.addWidget(RiskBadge(self.risk[person.id]))
+                badge_row.addStretch(1)
+                card.layout_.addLayout(badge_row)
             if person is not None and person.handle:
                 card.layout_.addWidget(MutedLabel(f"@{person.handle} · {city(person.zone)}"))
             person_zone = person.zone if person else zone

@@ -22,39 +22,40 @@ from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from oncall.domain.risk import DEFAULT_RISK, Assessment, Level, RiskSettings
 from oncall.ui import theme
 
 if TYPE_CHECKING:
     from oncall.app import AppContext
+    from oncall.domain.risk import Assessment, Level, RiskSettings
 
 log = logging.getLogger(__name__)
 
 NOT_MEDICAL = "This is a load signal to plan with, not a medical assessment."
-WORDS: dict[Level, str] = {Level.LOW: "Low", Level.ELEVATED: "Elevated", Level.HIGH: "High"}
-GLYPHS: dict[Level, str] = {Level.LOW: "○", Level.ELEVATED: "◐", Level.HIGH: "●"}
-RANK: dict[Level, int] = {Level.LOW: 0, Level.ELEVATED: 1, Level.HIGH: 2}
+# Keyed by the level's value: risk.Level is a StrEnum, so Level.HIGH finds "high" (and the
+# early Now screen need not import the risk model before it has a database).
+WORDS: dict[str, str] = {"low": "Low", "elevated": "Elevated", "high": "High"}
+GLYPHS: dict[str, str] = {"low": "○", "elevated": "◐", "high": "●"}
+RANK: dict[str, int] = {"low": 0, "elevated": 1, "high": 2}
 
 
 def level_word(level: Level) -> str:
     """ "Low", "Elevated" or "High"."""
-    return WORDS[Level(level)]
+    return WORDS[str(level)]
 
 
 def badge_text(level: Level) -> str:
     """The badge as plain text, shape first: "● High" (labels and table cells)."""
-    level = Level(level)
-    return f"{GLYPHS[level]} {WORDS[level]}"
+    return f"{GLYPHS[str(level)]} {WORDS[str(level)]}"
 
 
 def level_colour(level: Level, palette: QPalette) -> QColor:
     """The level's calm colour, readable on ``palette``'s window (light or dark)."""
     dark = theme.is_dark(palette)
     colours = {
-        Level.LOW: ("#8fae98", "#56735f"),  # quiet grey-green
-        Level.ELEVATED: ("#cfb26c", "#8c6d16"),  # muted amber
-        Level.HIGH: ("#d9966a", "#8a4a1e"),  # warm amber-brown, never red
-    }[Level(level)]
+        "low": ("#8fae98", "#56735f"),  # quiet grey-green
+        "elevated": ("#cfb26c", "#8c6d16"),  # muted amber
+        "high": ("#d9966a", "#8a4a1e"),  # warm amber-brown, never red
+    }[str(level)]
     return QColor(colours[0] if dark else colours[1])
 
 
@@ -81,14 +82,14 @@ def paint_glyph(painter: QPainter, rect: QRectF, level: Level, colour: QColor) -
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(QPen(colour, pen_w))
-    level = Level(level)
-    if level is Level.HIGH:
+    level = str(level)
+    if level == "high":
         painter.setBrush(colour)
         painter.drawEllipse(circle)
     else:
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(circle)
-        if level is Level.ELEVATED:  # the left half filled
+        if level == "elevated":  # the left half filled
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawPie(circle, 90 * 16, 180 * 16)
@@ -209,6 +210,8 @@ def invalidate_risk() -> None:
 
 def risk_settings(ctx: AppContext) -> RiskSettings:
     """The risk thresholds in force: the settings' ``[risk]`` part, or the sourced defaults."""
+    from oncall.domain.risk import DEFAULT_RISK
+
     return getattr(ctx.settings, "risk", None) or DEFAULT_RISK
 
 

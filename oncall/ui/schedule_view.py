@@ -50,6 +50,7 @@ from oncall.domain.model import (
     TeamPlan,
 )
 from oncall.ui.override_dialog import OverrideDialog, OverrideDraft
+from oncall.ui.risk_badge import badge_text, team_risk
 from oncall.ui.swap_dialog import SwapDialog, SwapDraft
 from oncall.ui.timeline import TimelineHoliday, TimelineRow, TimelineWidget
 from oncall.ui.undo import push_edit
@@ -536,7 +537,11 @@ class ScheduleView(QWidget):
         if e is None:
             return ""
         local = self.ctx.clock().astimezone(ZoneInfo(e.zone or "UTC"))
-        return f"{e.zone} · {local:%H:%M}"
+        place = f"{e.zone} · {local:%H:%M}"
+        team_id = self.plan.team.id if self.plan is not None else None
+        found = team_risk(self.ctx, team_id, self.ctx.clock()).get(engineer_id)
+        # the load risk as a shape and a word ("◐ Elevated"), never colour alone
+        return f"{badge_text(found.level)} load · {place}" if found is not None else place
 
     def _show(self) -> None:
         """Hand the rows to the timeline and update the words around it."""

@@ -51,6 +51,7 @@ from oncall.ui.models import (
     RotationTableModel,
     sorted_proxy,
 )
+from oncall.ui.risk_badge import team_risk
 from oncall.ui.rotation_editor import RotationDraft, RotationEditor, members_of, plan_with_draft
 from oncall.ui.undo import push_edit
 from oncall.ui.widgets import EmptyState
@@ -328,6 +329,7 @@ class TeamView(QWidget):
             return
         engineers = {e.id: e for e in (*plan.engineers, *members)}
         zone = self.zone
+        self.engineer_model.set_risk(team_risk(self.ctx, self.team_id, now))
         self.engineer_model.set_rows(members)
 
         rotation_id = self._current_rotation_id()
