@@ -549,6 +549,12 @@ class _Builder:
 
 PAGES_SEED = 4242
 PAGE_HISTORY_DAYS = 365
+#: The last weeks of paging history tell the risk story (burnout.md 9.5) on purpose: there,
+#: routine incidents happen in their holder's business hours, so the only out-of-hours load is
+#: last week's Payments primary woken on four nights (High: interrupted nights, too little
+#: sleep) and last week's Platform primary paged every evening of their week (Elevated: 7
+#: out-of-hours interruptions in 28 days). Long enough for the 28-day rules and the nights.
+RISK_STORY_DAYS = 35
 _SERVICES = {
     "Payments": (
         ("checkout-api", "Checkout 5xx rate above 2%"),
@@ -613,14 +619,21 @@ def add_demo_pages(s: object, teams: Sequence[Team], now: datetime) -> int:
             )  # type: ignore[arg-type]
         )
 
-    def incident(holder: int, at: datetime, service: str, title: str, heavy: bool) -> None:
+    def incident(
+        holder: int, at: datetime, service: str, title: str, heavy: bool, keep: bool = True
+    ) -> None:
         """Push, then SMS half a minute later (one interruption), a re-page if nobody
-        acknowledged, acknowledgement and resolution."""
+        acknowledged, acknowledgement and resolution. ``keep=False`` draws the same random
+        numbers and writes nothing (the rest of the history stays where it was)."""
         key = f"INC-{next(counter)}"
         ack_after = timedelta(minutes=rng.randint(2, 12))
         work = timedelta(minutes=rng.randint(15, 150 if heavy else 70))
         ack, res = at + ack_after, at + ack_after + work
-        severity = rng.choice((Severity.CRITICAL, Severity.HIGH, Severity.HIGH, Severity.MEDIUM))
+        # One page in four is SEV1/SEV2 (the same draw as four choices always took, so the
+        # rest of the history does not move): most pages are routine.
+        severity = rng.choice((Severity.CRITICAL, Severity.MEDIUM, Severity.MEDIUM, Severity.LOW))
+        if not keep:
+            return
         common = {"severity": severity, "urgency": Urgency.HIGH, "ack": ack, "res": res}
         page(holder, at, key, service, title, channel=Channel.PUSH, **common)
         page(holder, at + timedelta(seconds=30), key, service, title, channel=Channel.SMS, **common)
@@ -646,6 +659,22 @@ def add_demo_pages(s: object, teams: Sequence[Team], now: datetime) -> int:
             i = bisect_right(starts, at) - 1
             return shifts[i].engineer_id if i >= 0 and shifts[i].end > at else None
 
+        zones: dict[int, ZoneInfo] = {}
+
+        def office_hours(at: datetime, who: int, zones: dict[int, ZoneInfo] = zones) -> datetime:
+            """``at`` moved into 09:00-16:59 of its holder's local day (a weekend: None)."""
+            if who not in zones:
+                person = queries.get_engineer(s, who)
+                zones[who] = ZoneInfo(person.zone if person and person.zone else LONDON)
+            local = at.astimezone(zones[who])
+            if local.weekday() >= 5:
+                return None
+            minute = (local.hour * 60 + local.minute) % (8 * 60)
+            moved = datetime.combine(local.date(), time(9 + minute // 60, minute % 60), zones[who])
+            return moved.astimezone(UTC)
+
+        story_from = now - timedelta(days=RISK_STORY_DAYS)
+        story_days: set[date] = set()
         services = _SERVICES.get(team.name, _SERVICES["Platform"])
         weeks = PAGE_HISTORY_DAYS // 7 + 2
         factor = [rng.choice((0.15, 0.3, 0.5, 0.7, 1.0, 1.0, 1.3)) for _ in range(weeks)]
@@ -661,6 +690,18 @@ def add_demo_pages(s: object, teams: Sequence[Team], now: datetime) -> int:
                 if rng.random() < base * f / 3:
                     at = midnight + timedelta(seconds=rng.randrange(86_400))
                     who = holder(at)
+                    if who is not None and at >= story_from:  # the story's weeks: office hours
+                        moved = office_hours(at, who)
+                        who = holder(moved) if moved is not None and moved < now else None
+                        # At most one a day: nobody's 12-hour block reaches 3 incidents.
+                        if who is not None and moved.date() in story_days:
+                            who = None
+                        elif who is not None:
+                            story_days.add(moved.date())
+                        if who is None:
+                            incident(0, at, *rng.choice(services), heavy, keep=False)
+                            continue
+                        at = moved
                     if who is not None:
                         incident(who, at, *rng.choice(services), heavy)
             local_day = midnight.astimezone(london).date()
@@ -671,7 +712,8 @@ def add_demo_pages(s: object, teams: Sequence[Team], now: datetime) -> int:
                     at = deploy + timedelta(minutes=rng.randint(40, 9 * 60))
                     who = holder(at)
                     if who is not None and at < now:
-                        incident(who, at, *rng.choice(services), heavy)
+                        # In the story's weeks deploys break nothing out of hours.
+                        incident(who, at, *rng.choice(services), heavy, keep=at < story_from)
             if local_day.weekday() < 5 and rng.random() < 0.45:
                 at = datetime.combine(
                     local_day, time(rng.randint(9, 16), rng.randint(0, 59)), london
@@ -704,26 +746,46 @@ def add_demo_pages(s: object, teams: Sequence[Team], now: datetime) -> int:
                         res=at + timedelta(minutes=40),
                     )
         if team.name == "Payments":
-            # Last week's primary: the ledger's replication lag woke them on four nights.
-            done = [x for x in shifts if x.end <= now]
-            if done:
-                week = done[-1]
-                person = queries.get_engineer(s, week.engineer_id)
-                zone = ZoneInfo(person.zone if person else LONDON)
-                first = week.start.astimezone(zone).date()
-                for n, (offset, hour, minute) in enumerate(
-                    ((1, 2, 10), (2, 3, 40), (3, 1, 25), (5, 4, 5))
-                ):
-                    at = datetime.combine(first + timedelta(days=offset), time(hour, minute), zone)
-                    at = at.astimezone(UTC)
-                    if week.start <= at < week.end:
-                        incident(
-                            week.engineer_id,
-                            at,
-                            "ledger",
-                            "Ledger replication lag > 5 min",
-                            heavy=n == 1,
-                        )
+            # The primary of most of the last six nights: the ledger's replication lag woke
+            # them on up to four of them, in the small hours of their own time.
+            times = ((2, 10), (3, 40), (1, 25), (4, 5))
+            mornings = [now.astimezone(london).date() - timedelta(days=k) for k in range(6)]
+            held = [holder(datetime.combine(m, time(3), london).astimezone(UTC)) for m in mornings]
+            votes = [w for w in held if w is not None]
+            chosen = max(votes, key=lambda w: (votes.count(w), -votes.index(w)), default=None)
+            person = queries.get_engineer(s, chosen) if chosen is not None else None
+            zone = ZoneInfo(person.zone if person and person.zone else LONDON)
+            n = 0
+            for m in mornings:
+                if chosen is None or n == 4:
+                    break
+                hour, minute = times[n]
+                at = datetime.combine(m, time(hour, minute), zone).astimezone(UTC)
+                if at < now and holder(at) == chosen:
+                    incident(chosen, at, "ledger", "Ledger replication lag > 5 min", heavy=n == 1)
+                    n += 1
+        if team.name == "Platform":
+            # Whoever held the evening last: a flaky health check paged them on 7 evenings of
+            # their recent shifts (19:xx their time, fixed in 20 minutes: off-hours, never
+            # into the night), the 28-day out-of-hours count that makes a load Elevated.
+            day = now.astimezone(london).date()
+            evening = datetime.combine(day, time(18), london).astimezone(UTC)
+            chosen = holder(evening if evening < now else evening - timedelta(days=1))
+            person = queries.get_engineer(s, chosen) if chosen is not None else None
+            zone = ZoneInfo(person.zone if person and person.zone else LONDON)
+            evenings = 0
+            for back in range(27):
+                local_day = day - timedelta(days=back)
+                at = datetime.combine(local_day, time(19, 5 * (back % 7)), zone).astimezone(UTC)
+                if chosen is None or evenings == 7 or at >= now or holder(at) != chosen:
+                    continue
+                evenings += 1
+                key = f"INC-{next(counter)}"
+                for ch, delay in ((Channel.PUSH, 0), (Channel.SMS, 30)):
+                    page(chosen, at + timedelta(seconds=delay), key, "edge-proxy",
+                         "Health check flapping on edge-proxy", channel=ch,
+                         severity=Severity.MEDIUM, urgency=Urgency.HIGH,
+                         ack=at + timedelta(minutes=3), res=at + timedelta(minutes=20))  # fmt: skip
 
     store = page_store.BulkPages(
         s, source="pagerduty", file_name="demo history", zone=None, now=now

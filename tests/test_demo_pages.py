@@ -78,3 +78,57 @@ def test_the_same_clock_gives_the_same_history(demo: AppContext, tmp_path: Path)
         return [(p.source_id, p.triggered_at, p.channel, p.title) for p in all_pages(ctx)]
 
     assert shape(again) == shape(demo)
+
+
+# --- the risk story (issue 5): one engineer at High, one at Elevated, for readable reasons ---
+
+#: Rules the rota alone decides (on-call share, days in a row): the demo's small teams put
+#: several people above 25% on call, whatever the pages say.
+ROTA_RULES = {"C2", "C3"}
+
+
+def _risk(ctx: AppContext, now: datetime) -> list:
+    from oncall.domain.risk import assess_team
+    from oncall.exchange.history import gather_for_risk
+
+    with ctx.sessions() as s:
+        found = gather_for_risk(s, now)
+        teams = {
+            e.id: t.name for t in queries.list_teams(s) for e in queries.team_engineers(s, t.id)
+        }
+    assessed = assess_team(found.engineers, found.shifts, found.pages, found.leave,
+                           found.holidays, now)  # fmt: skip
+    return [(teams[a.engineer_id], a) for a in assessed]
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        NOW,  # Sunday night
+        datetime(2026, 11, 26, 14, 30, tzinfo=UTC),  # Thursday afternoon
+        datetime(2027, 3, 23, 19, 30, tzinfo=UTC),  # a Tuesday evening, after the DST change
+    ],
+)
+def test_one_engineer_is_high_and_one_elevated_for_reasons_a_newcomer_can_read(
+    demo: AppContext, now: datetime, tmp_path: Path
+) -> None:
+    ctx = demo if now == NOW else open_context(tmp_path, demo=True, clock=lambda: now)
+    assessed = _risk(ctx, now)
+    high = [(team, a) for team, a in assessed if a.level == "high"]
+    assert len(high) == 1
+    team, a = high[0]
+    assert team == "Payments"
+    assert {"N1", "N2"} <= {r.rule for r in a.reasons if r.outcome == "high"}
+    assert "nights interrupted in the last 7 days (elevated at 2, high at 3)" in a.headline
+    # Apart from the rota's share, exactly one more person is raised: by out-of-hours pages.
+    paged = [(team, a) for team, a in assessed if a.level == "elevated"
+             and {r.rule for r in a.reasons} - ROTA_RULES]  # fmt: skip
+    assert len(paged) == 1
+    team, a = paged[0]
+    assert team == "Platform"
+    c1 = a.rule("C1")
+    assert c1.outcome == "elevated"
+    assert c1.reason == (
+        "7 out-of-hours interruptions in the last 28 days (elevated at 7, high at 19)"
+    )
+    assert {r.family for r in a.reasons} == {"chronic"}  # one family: Elevated, not High
