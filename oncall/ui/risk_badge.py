@@ -6,19 +6,23 @@ says the headline reason and that this is a load signal, not a medical assessmen
 
 Every screen reads levels through :func:`team_risk`: one gathering and one ``assess_team``
 per team and instant, shared by the screens that refresh together (an edit's ``changed``
-refreshes every screen in one go). The cache lives until the event loop next runs, so the
-next refresh after anything happened reads fresh data; :func:`invalidate_risk` drops it at
-once (code that writes and refreshes in one breath, and settings changes).
+refreshes every screen in one go). A round lasts ``ROUND_S`` seconds, so the next refresh
+after anything happened reads fresh data; :func:`invalidate_risk` drops the cache at once
+(code that writes and refreshes in one breath, and settings changes).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -201,6 +205,10 @@ class TeamInputs:
 
 _cache: dict[tuple, dict[int, Assessment]] = {}
 _CACHE_LIMIT = 32
+# A round of refreshes (an edit's ``changed`` reaching every screen) takes well under this;
+# the next refresh after it reads fresh data. No Qt timer: one outliving Qt crashes at exit.
+ROUND_S = 0.5
+_round_started = 0.0
 
 
 def invalidate_risk() -> None:
@@ -241,6 +249,24 @@ def gather_team(
     )
 
 
+@contextmanager
+def collector_off() -> Iterator[None]:
+    """The cyclic collector off while the risk model runs, and nothing else.
+
+    The model pauses the collector itself and then freezes and unfreezes the heap, which
+    moves every live object (Qt wrappers of widgets included) to the oldest generation; in
+    the GUI that makes the collector meet dead widgets at exit and crash. With the collector
+    already off the model skips that step.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def team_risk(ctx: AppContext, team_id: int | None, now: datetime) -> dict[int, Assessment]:
     """Each member's assessment at ``now`` by engineer id; {} without a team or an open
     database. Computed once per team, instant, settings and data; then served from the cache."""
@@ -249,28 +275,31 @@ def team_risk(ctx: AppContext, team_id: int | None, now: datetime) -> dict[int, 
     from oncall.domain.risk import assess_team
 
     settings = risk_settings(ctx)
+    global _round_started
+    if time.monotonic() - _round_started > ROUND_S:
+        _cache.clear()
+        _round_started = time.monotonic()
     key = (id(ctx.sessions), team_id, now, repr(settings))
     found = _cache.get(key)
     if found is not None:
         return found
     try:
         inputs = gather_team(ctx, team_id, now)
-        results = assess_team(
-            list(inputs.engineers),
-            list(inputs.shifts),
-            list(inputs.pages),
-            list(inputs.leave),
-            inputs.holidays,
-            now,
-            settings=settings,
-            team_zone=inputs.zone,
-        )
+        with collector_off():
+            results = assess_team(
+                list(inputs.engineers),
+                list(inputs.shifts),
+                list(inputs.pages),
+                list(inputs.leave),
+                inputs.holidays,
+                now,
+                settings=settings,
+                team_zone=inputs.zone,
+            )
     except Exception:  # a badge must never take a screen down; the log says why
         log.exception("risk assessment failed for team %s", team_id)
         return {}
-    if not _cache:  # the first entry of this round: the round ends when the loop next runs
-        QTimer.singleShot(0, invalidate_risk)
-    elif len(_cache) >= _CACHE_LIMIT:
+    if len(_cache) >= _CACHE_LIMIT:
         _cache.clear()
     found = {a.engineer_id: a for a in results}
     _cache[key] = found

@@ -44,6 +44,7 @@ from oncall.ui import theme
 from oncall.ui.risk_badge import (
     RANK,
     RiskBadge,
+    collector_off,
     gather_team,
     level_colour,
     level_word,
@@ -601,8 +602,9 @@ class WellbeingView(QWidget):
         mine = [x for x in inputs.shifts if x.engineer_id == person.id]
         pages = [p for p in inputs.pages if p.engineer_id == person.id]
         leave = [lv for lv in inputs.leave if lv.engineer_id == person.id]
-        return list(
-            trend(
+        with collector_off():
+            return list(
+                trend(
                 person,
                 mine,
                 pages,
@@ -613,7 +615,7 @@ class WellbeingView(QWidget):
                 settings=risk_settings(self.ctx),
                 team_zone=inputs.zone,
             )
-        )
+        )  # fmt: skip
 
     def _outliers(self, counts: dict[int, int]) -> set[int]:
         """Who is at 2x the team median or more (the model's rule, burnout.md 9.9)."""
