@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncall.domain import bands, interruptions, load, nights, rest, risk, zones
+from oncall.domain import bands, interruptions, load, nights, rest, risk, risk_rules, zones
 from oncall.domain.model import (
     Engineer,
     Leave,
@@ -434,7 +434,7 @@ class _NoClock(datetime):
 
 
 def test_assess_never_reads_the_clock(monkeypatch):
-    for module in (risk, rest, load, nights, bands, interruptions, zones):
+    for module in (risk, risk_rules, rest, load, nights, bands, interruptions, zones):
         if hasattr(module, "datetime"):
             monkeypatch.setattr(module, "datetime", _NoClock)
     pages = [page(night(d)) for d in (12, 13, 14)] + [page(NOW - 1 * H)]
