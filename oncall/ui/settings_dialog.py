@@ -109,6 +109,10 @@ class SettingsDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(general, self.tr("&General"))
         self.tabs.addTab(self.calendar, self.tr("&Calendar"))
+        from oncall.ui.risk_settings import WellbeingSettings
+
+        self.wellbeing = WellbeingSettings(current.risk)
+        self.tabs.addTab(self.wellbeing, self.tr("&Wellbeing"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
@@ -125,13 +129,17 @@ class SettingsDialog(QDialog):
         if self.zone.text().strip() and self.zone.commit() is None:
             self.zone.show_error(self.tr("Pick a zone from the list, or leave the field empty."))
             return
+        if self.wellbeing.problems():  # said inline on the Wellbeing tab
+            self.tabs.setCurrentWidget(self.wellbeing)
+            return
         super().accept()
 
     def settings(self) -> Settings:
         """The settings as edited."""
         item = self.people.currentItem()
         chosen = item.data(Qt.ItemDataRole.UserRole) if item is not None else NOBODY
-        return self.calendar.chosen(self.ctx.settings).with_(
+        edited = self.wellbeing.chosen(self.calendar.chosen(self.ctx.settings))
+        return edited.with_(
             me_engineer_id=None if chosen == NOBODY else int(chosen),
             viewer_zone=self.zone.zone() or "",
             reminder_minutes=self.reminder.value(),

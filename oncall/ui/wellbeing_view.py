@@ -83,8 +83,8 @@ def reasons_of(a: Assessment) -> list[Any]:
 
 
 def advisories_of(a: Assessment) -> list[Any]:
-    """The planning suggestions (A1) of an assessment."""
-    return list(getattr(a, "advisories", ()) or ())
+    """The planning suggestions (A1) that apply: an advisory that found nothing is not shown."""
+    return [r for r in getattr(a, "advisories", ()) or () if getattr(r, "outcome", "") != "ok"]
 
 
 def out_of_hours(a: Assessment) -> int | None:
@@ -127,7 +127,8 @@ class TrendSparkline(QWidget):
         fm = self.fontMetrics()
         left = float(fm.horizontalAdvance("Elevated") + fm.height() // 2)
         plot_h = fm.height() * 2.4
-        step = (self.width() - left - 2) / max(1, len(self.weeks))
+        # a small chart: columns stop widening at about one line height each
+        step = min((self.width() - left - 2) / max(1, len(self.weeks)), fm.height() * 1.1)
         return left, plot_h, step, float(fm.height())
 
     def sizeHint(self) -> QSize:
@@ -180,9 +181,10 @@ class TrendSparkline(QWidget):
             )
         base = QColor(palette.color(QPalette.ColorRole.Mid))
         painter.setPen(QPen(base, 1))
-        painter.drawLine(int(left), int(plot_h), self.width() - 2, int(plot_h))
+        painter.drawLine(int(left), int(plot_h), int(left + step * len(self.weeks)), int(plot_h))
         gap = max(1.0, step * 0.2)
         last_month = None
+        label_end = 0.0  # a month label is skipped rather than drawn over the last one
         for i, (at, level) in enumerate(self.weeks):
             colour = level_colour(level, palette)
             h = plot_h * (RANK[Level(level)] + 1) / 3
@@ -194,8 +196,9 @@ class TrendSparkline(QWidget):
             painter.setBrush(fill)
             painter.drawRect(rect)
             local = at.astimezone(ZoneInfo(self.zone))
-            if local.month != last_month:
+            if local.month != last_month and x >= label_end:
                 last_month = local.month
+                label_end = x + painter.fontMetrics().horizontalAdvance(f"{local:%b} ")
                 painter.setPen(muted)
                 painter.drawText(
                     QRectF(x, plot_h + 2, step * 5, label_h),
@@ -448,6 +451,7 @@ class WellbeingView(QWidget):
         self.summary.setAccessibleName("Summary")
         bar = QHBoxLayout()
         bar.addWidget(team_label)
+        bar.addSpacing(unit // 3)
         bar.addWidget(self.team_box)
         bar.addSpacing(unit)
         bar.addWidget(self.summary, 1)
@@ -603,8 +607,7 @@ class WellbeingView(QWidget):
         pages = [p for p in inputs.pages if p.engineer_id == person.id]
         leave = [lv for lv in inputs.leave if lv.engineer_id == person.id]
         with collector_off():
-            return list(
-                trend(
+            weeks = trend(
                 person,
                 mine,
                 pages,
@@ -615,7 +618,7 @@ class WellbeingView(QWidget):
                 settings=risk_settings(self.ctx),
                 team_zone=inputs.zone,
             )
-        )  # fmt: skip
+        return list(weeks)
 
     def _outliers(self, counts: dict[int, int]) -> set[int]:
         """Who is at 2x the team median or more (the model's rule, burnout.md 9.9)."""

@@ -25,6 +25,7 @@ def test_opens_on_now_with_every_screen_listed(main_window) -> None:
         "Schedule",
         "Team",
         "Load",
+        "Wellbeing",
         "Incidents",
     ]
     assert main_window.current_key == "now"
@@ -53,6 +54,7 @@ def test_navigation_by_ctrl_number(qtbot: QtBot, main_window) -> None:
         "Ctrl+3",
         "Ctrl+4",
         "Ctrl+5",
+        "Ctrl+6",
     ]
 
 

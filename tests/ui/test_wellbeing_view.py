@@ -100,3 +100,114 @@ def test_empty_state_points_to_import(qtbot: QtBot, seeded_team) -> None:
     assert w.stack.currentWidget() is w.empty
     assert "Load → Import" in w.empty_text.text()
     assert w.empty_import.isVisibleTo(w)
+
+
+def test_twice_the_median_is_marked_in_words(qtbot: QtBot, seeded_team) -> None:
+    ctx = seeded_team.ctx
+    ids = {h: seeded_team.engineer(h).id for h in ("ada", "bao", "carmen", "dev")}
+    # a daytime page 40 days ago gives everyone 28 days of history (C1 is then counted)
+    old = datetime(2026, 10, 7, 12, 0, tzinfo=UTC)
+    for engineer_id in ids.values():
+        night_pages(ctx, engineer_id, [old])
+    # one out-of-hours interruption each; dev three (02:00 London on 3 nights)
+    night_pages(ctx, ids["ada"], [datetime(2026, 11, 10, 20, 0, tzinfo=UTC)])
+    night_pages(ctx, ids["bao"], [datetime(2026, 11, 10, 14, 0, tzinfo=UTC)])  # 22:00 SG
+    night_pages(ctx, ids["carmen"], [datetime(2026, 11, 11, 2, 0, tzinfo=UTC)])  # 21:00 NY
+    at_high(seeded_team)
+    w = WellbeingView(ctx, None)
+    qtbot.addWidget(w)
+    assert w.spread.median == 1
+    lines = w.spread.texts()
+    assert "Dev Patel: 3 — 2× the team median (1) or more" in lines
+    assert "Ada Lovelace: 1" in lines
+    assert "At 2× the median or more: Dev Patel." in w.spread_text.text()
+
+
+def test_settings_tab_validates_inline_and_saves(qtbot: QtBot, seeded_team) -> None:
+    from oncall.settings import load_settings
+    from oncall.ui.settings_dialog import SettingsDialog
+
+    ctx = seeded_team.ctx
+    dialog = SettingsDialog(ctx)
+    qtbot.addWidget(dialog)
+    tab = dialog.wellbeing
+    elevated, high = tab.spins["N1"]
+    assert "default 2 / 3" in {lbl.text() for lbl in tab.findChildren(type(tab.problem_label))}
+    elevated.setValue(4)  # above high at 3
+    assert tab.problem_label.isVisibleTo(tab)
+    assert "N1: elevated at 4 must be at most high at 3." in tab.problem_label.text()
+    dialog.accept()
+    assert dialog.result() != dialog.DialogCode.Accepted  # refused while wrong
+    high.setValue(5)
+    assert not tab.problem_label.isVisibleTo(tab)
+    dialog.accept()
+    chosen = dialog.settings()
+    ctx.save_settings(chosen)
+    assert load_settings(ctx.paths.settings_file).risk.threshold("N1") == (4, 5)
+    tab.reset()
+    assert tab.risk().threshold("N1") == (2, 3)
+    c2_elevated, _ = tab.spins["C2"]
+    assert c2_elevated.value() == 25  # shown as percent, stored as a fraction
+    assert tab.risk().threshold("C2") == (0.25, 0.5)
+
+
+def test_higher_threshold_lowers_the_level_on_the_screen(qtbot: QtBot, seeded_team) -> None:
+    from oncall.domain.risk import RiskSettings
+
+    ctx = seeded_team.ctx
+    dev = at_high(seeded_team)
+    ctx.settings = ctx.settings.with_(
+        risk=RiskSettings(thresholds={"N1": (2, 4), "N2": (2, 4), "N4": (5, None)})
+    )
+    invalidate_risk()
+    w = WellbeingView(ctx, None)
+    qtbot.addWidget(w)
+    card = w.card_for(dev)
+    assert card is not None
+    assert card.badge.text() == "Elevated"
+
+
+def _out(tmp_path):
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("ONCALL_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.mark.parametrize("look", ["normal", "night", "2x"])
+def test_demo_wellbeing_screenshot(qtbot: QtBot, ctx, tmp_path, look) -> None:
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    from oncall import demo
+    from oncall.ui import theme
+
+    demo.ensure_demo(ctx)
+    invalidate_risk()
+    app = QApplication.instance()
+    font = QFont(app.font())
+    if look == "night":
+        theme.apply_theme(app, theme.NIGHT)
+    if look == "2x":
+        big = QFont(font)
+        big.setPointSizeF(font.pointSizeF() * 2)
+        app.setFont(big)
+    try:
+        ctx.settings = ctx.settings.with_(viewer_zone="Europe/London")
+        w = WellbeingView(ctx, None)
+        qtbot.addWidget(w)
+        w.resize(1280, 1000)
+        w.show()
+        qtbot.waitExposed(w)
+        levels = [c.badge.text() for c in w.cards]
+        assert w.stack.currentWidget() is w.scroll
+        # the demo puts someone at High and someone at Elevated, for readable reasons
+        assert levels[0] == "High"
+        assert "Elevated" in levels
+        assert all(c.reason_labels for c in w.cards if c.badge.text() != "Low")
+        QApplication.processEvents()
+        assert w.grab().toImage().save(str(_out(tmp_path) / f"wellbeing-{look}.png"))
+    finally:
+        app.setFont(font)
