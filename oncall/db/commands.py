@@ -265,6 +265,7 @@ def _version_row(version: RotationVersion, number: int) -> RotationVersionRow:
         priority=version.priority,
         role=Role(version.role).value,
         created_at=_audit_now(),
+        reason=version.reason or None,
     )
     row.members = [
         RotationMemberRow(position=i, engineer_id=e) for i, e in enumerate(version.members)
@@ -352,6 +353,7 @@ def add_override(s: Session, override: Override) -> Override:
         ends_at=end,
         created_at=_utc(override.created_at, "The time the override was made"),
         note=override.note,
+        reason=override.reason or None,
     )
     s.add(row)
     s.flush()
@@ -377,6 +379,7 @@ def add_swap(s: Session, swap: Swap) -> Swap:
         engineer_id=swap.engineer_id,
         created_at=_utc(swap.created_at, "The time the swap was made"),
         note=swap.note,
+        reason=swap.reason or None,
     )
     s.add(row)
     s.flush()

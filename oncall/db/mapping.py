@@ -136,6 +136,7 @@ def rotation_version(row: RotationVersionRow) -> RotationVersion:
         restrictions=tuple(restriction(r) for r in row.restrictions),
         priority=row.priority,
         role=Role(row.role),
+        reason=row.reason or "",
     )
 
 
@@ -161,6 +162,7 @@ def override(row: OverrideRow) -> Override:
         created_at=row.created_at,
         role=Role(row.role),
         note=row.note,
+        reason=row.reason or "",
     )
 
 
@@ -173,6 +175,7 @@ def swap(row: SwapRow) -> Swap:
         engineer_id=row.engineer_id,
         created_at=row.created_at,
         note=row.note,
+        reason=row.reason or "",
     )
 
 

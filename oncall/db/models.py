@@ -171,6 +171,8 @@ class RotationVersionRow(Versioned, Base):
     priority: Mapped[int] = mapped_column(Integer, default=0)
     role: Mapped[str] = mapped_column(String(16))  # Role value
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Why the lead went ahead despite the planning guard's concerns (NULL: none were raised).
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     rotation: Mapped[RotationRow] = relationship(back_populates="versions")
     members: Mapped[list[RotationMemberRow]] = relationship(
@@ -219,6 +221,7 @@ class OverrideRow(Versioned, Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # the guard's, see above
 
 
 class SwapRow(Versioned, Base):
@@ -232,6 +235,7 @@ class SwapRow(Versioned, Base):
     engineer_id: Mapped[int] = mapped_column(ForeignKey("engineer.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # the guard's, see above
 
 
 class LeaveRow(Versioned, Base):

@@ -112,6 +112,7 @@ class RotationVersion:
     restrictions: tuple[Restriction, ...] = ()
     priority: int = 0
     role: Role = Role.PRIMARY
+    reason: str = ""  # why it went ahead despite the planning guard's concerns ("" if none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,7 @@ class Override:
     created_at: datetime
     role: Role = Role.PRIMARY
     note: str = ""
+    reason: str = ""  # why it went ahead despite the planning guard's concerns ("" if none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,7 @@ class Swap:
     engineer_id: int
     created_at: datetime
     note: str = ""
+    reason: str = ""  # why it went ahead despite the planning guard's concerns ("" if none)
 
 
 @dataclass(frozen=True, slots=True)
