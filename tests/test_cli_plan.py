@@ -1,0 +1,81 @@
+"""``oncall plan``: the dry run, the JSON shape (oncall.plan/1), and --apply saving one swap per
+changed shift that the ledger then shows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from oncall import cli
+from oncall.db import queries
+from oncall.domain.model import Role, SourceKind
+from tests.conftest import NOW
+
+ARGS = ("plan", "--rotation", "Primary", "--from", "2026-11-16", "--to", "2027-01-03")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv), clock=lambda: NOW)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_shape_and_a_dry_run_saves_nothing(capsys, seeded_team) -> None:
+    code, out, err = run(capsys, *ARGS, "--json")
+    assert (code, err) == (0, "")
+    doc = json.loads(out)
+    assert doc["schema"] == "oncall.plan/1"
+    assert doc["team"]["name"] == "Payments"
+    assert doc["rotation"]["name"] == "Primary" and doc["rotation"]["zone"] == "Europe/London"
+    assert doc["applied"] is False and doc["swaps_created"] == []
+    assert set(doc["fairness"]["before"]) == {"balance", "max_min_ratio"}
+    # Carmen's week is in progress at now: planning starts with the next handoff.
+    first = doc["assignments"][0]
+    assert first["shift"]["start"] == "2026-11-23T09:00:00Z"
+    assert set(first) == {"shift", "current", "proposed", "changed"}
+    assert {p["engineer"]["name"] for p in doc["people"]} == {
+        "Ada Lovelace", "Bao Nguyen", "Carmen Diaz", "Dev Patel"}  # fmt: skip
+    assert set(doc["people"][0]["before"]) >= {"score", "out_of_hours_hours", "on_call_hours",
+                                               "weekend_hours", "holiday_hours"}  # fmt: skip
+    assert doc["unmet"] == []
+    with seeded_team.ctx.sessions.begin() as s:
+        assert queries.list_swaps(s, seeded_team.team.id) == []
+
+
+def test_text_output_says_dry_run_and_marks_changes_in_words(capsys, seeded_team) -> None:
+    code, out, _ = run(capsys, *ARGS)
+    assert code == 0
+    assert "fairness before: balance" in out and "after: balance" in out
+    assert "dry run: nothing saved" in out
+    assert any(word in out for word in ("▲ more", "▼ less", "= same"))
+
+
+def test_apply_saves_one_swap_per_changed_shift_and_the_ledger_shows_them(
+    capsys, seeded_team
+) -> None:
+    _, out, _ = run(capsys, *ARGS, "--json")
+    planned = json.loads(out)
+    changed = [a for a in planned["assignments"] if a["changed"]]
+    assert changed, "the seeded roster should leave room for a fairer plan"
+    code, out, _ = run(capsys, *ARGS, "--apply", "--json")
+    applied = json.loads(out)
+    assert code == 0 and applied["applied"] is True
+    assert len(applied["swaps_created"]) == len(changed)
+    with seeded_team.ctx.sessions.begin() as s:
+        swaps = queries.list_swaps(s, seeded_team.team.id)
+        assert {w.note for w in swaps} == {"fair plan"}
+        ledger = queries.ledger(s, seeded_team.team.id, NOW, NOW.replace(year=2027))
+    primary = {x.start.isoformat().replace("+00:00", "Z"): x for x in ledger
+               if x.role is Role.PRIMARY}  # fmt: skip
+    for a in changed:
+        shift = primary[a["shift"]["start"]]
+        assert shift.engineer_id == a["proposed"]["id"]
+        assert shift.source.kind is SourceKind.SWAP
+
+
+def test_unknown_rotation_is_a_usage_error(capsys, seeded_team) -> None:
+    code, _, err = run(capsys, "plan", "--rotation", "Nope", "--from", "2026-11-16",
+                       "--to", "2026-11-30")  # fmt: skip
+    assert code == 2
+    assert 'no rotation named "Nope"' in err and "Primary" in err
