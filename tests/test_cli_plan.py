@@ -27,8 +27,10 @@ def test_json_shape_and_a_dry_run_saves_nothing(capsys, seeded_team) -> None:
     doc = json.loads(out)
     assert doc["schema"] == "oncall.plan/1"
     assert doc["team"]["name"] == "Payments"
-    assert doc["rotation"]["name"] == "Primary" and doc["rotation"]["zone"] == "Europe/London"
-    assert doc["applied"] is False and doc["swaps_created"] == []
+    assert doc["rotation"]["name"] == "Primary"
+    assert doc["rotation"]["zone"] == "Europe/London"
+    assert doc["applied"] is False
+    assert doc["swaps_created"] == []
     assert set(doc["fairness"]["before"]) == {"balance", "max_min_ratio"}
     # Carmen's week is in progress at now: planning starts with the next handoff.
     first = doc["assignments"][0]
@@ -46,7 +48,8 @@ def test_json_shape_and_a_dry_run_saves_nothing(capsys, seeded_team) -> None:
 def test_text_output_says_dry_run_and_marks_changes_in_words(capsys, seeded_team) -> None:
     code, out, _ = run(capsys, *ARGS)
     assert code == 0
-    assert "fairness before: balance" in out and "after: balance" in out
+    assert "fairness before: balance" in out
+    assert "after: balance" in out
     assert "dry run: nothing saved" in out
     assert any(word in out for word in ("▲ more", "▼ less", "= same"))
 
@@ -60,7 +63,8 @@ def test_apply_saves_one_swap_per_changed_shift_and_the_ledger_shows_them(
     assert changed, "the seeded roster should leave room for a fairer plan"
     code, out, _ = run(capsys, *ARGS, "--apply", "--json")
     applied = json.loads(out)
-    assert code == 0 and applied["applied"] is True
+    assert code == 0
+    assert applied["applied"] is True
     assert len(applied["swaps_created"]) == len(changed)
     with seeded_team.ctx.sessions.begin() as s:
         swaps = queries.list_swaps(s, seeded_team.team.id)
@@ -78,4 +82,5 @@ def test_unknown_rotation_is_a_usage_error(capsys, seeded_team) -> None:
     code, _, err = run(capsys, "plan", "--rotation", "Nope", "--from", "2026-11-16",
                        "--to", "2026-11-30")  # fmt: skip
     assert code == 2
-    assert 'no rotation named "Nope"' in err and "Primary" in err
+    assert 'no rotation named "Nope"' in err
+    assert "Primary" in err

@@ -3,6 +3,7 @@ gives the same proposal, and it is never less fair than plain round-robin (usual
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -74,9 +75,7 @@ def _case(rng: random.Random, *, constraints: bool) -> Case:
                 at = NOW + timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 23))
                 at = min(at, NOW - timedelta(minutes=1)) if rng.random() < 0.5 else NOW
                 at = at - timedelta(hours=rng.randint(0, 10))
-                pages.append(
-                    Page(k + 1, "t", f"p{k}", i, at, resolved_at=at + timedelta(hours=3))
-                )
+                pages.append(Page(k + 1, "t", f"p{k}", i, at, resolved_at=at + timedelta(hours=3)))
     weeks = rng.randint(2, 9)
     start = NOW - timedelta(days=rng.randint(0, 3))
     return Case(
@@ -135,7 +134,7 @@ def test_hard_constraints_always_hold(seed: int) -> None:
         mine.setdefault(who, []).append((s.start, s.end))
     for who, spans in mine.items():
         spans.sort()
-        for (_, end), (nxt, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (nxt, _) in itertools.pairwise(spans):
             gap = nxt - end
             assert gap == timedelta(0) or gap >= REST, f"E{who}: only {gap} between shifts"
 
