@@ -236,13 +236,9 @@ def _collector_paused() -> Iterator[None]:
 
     A two-year report allocates a few hundred thousand small tuples and records; the collector
     would otherwise walk every page again and again and take two thirds of the time. Reference
-    counting still frees everything; the previous state is restored.
-
-    The values the report returns are alive and stay alive while it is shown, so the young
-    generation's first collection after this would only walk them to find nothing (about a
-    tenth of a two-year report). ``freeze`` then ``unfreeze`` hands them straight to the oldest
-    generation instead, where a full collection sees them like any long-lived object. Skipped
-    when the application has frozen objects of its own (unfreezing would release those too).
+    counting still frees everything; the previous state is restored. (Nothing more clever:
+    freezing the heap to age the results also aged every Qt wrapper in the app, and the
+    collector then met dead widgets at exit.)
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -250,9 +246,6 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            if gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
             gc.enable()
 
 

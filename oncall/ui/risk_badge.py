@@ -13,11 +13,8 @@ after anything happened reads fresh data; :func:`invalidate_risk` drops the cach
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -249,24 +246,6 @@ def gather_team(
     )
 
 
-@contextmanager
-def collector_off() -> Iterator[None]:
-    """The cyclic collector off while the risk model runs, and nothing else.
-
-    The model pauses the collector itself and then freezes and unfreezes the heap, which
-    moves every live object (Qt wrappers of widgets included) to the oldest generation; in
-    the GUI that makes the collector meet dead widgets at exit and crash. With the collector
-    already off the model skips that step.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def team_risk(ctx: AppContext, team_id: int | None, now: datetime) -> dict[int, Assessment]:
     """Each member's assessment at ``now`` by engineer id; {} without a team or an open
     database. Computed once per team, instant, settings and data; then served from the cache."""
@@ -285,17 +264,16 @@ def team_risk(ctx: AppContext, team_id: int | None, now: datetime) -> dict[int, 
         return found
     try:
         inputs = gather_team(ctx, team_id, now)
-        with collector_off():
-            results = assess_team(
-                list(inputs.engineers),
-                list(inputs.shifts),
-                list(inputs.pages),
-                list(inputs.leave),
-                inputs.holidays,
-                now,
-                settings=settings,
-                team_zone=inputs.zone,
-            )
+        results = assess_team(
+            list(inputs.engineers),
+            list(inputs.shifts),
+            list(inputs.pages),
+            list(inputs.leave),
+            inputs.holidays,
+            now,
+            settings=settings,
+            team_zone=inputs.zone,
+        )
     except Exception:  # a badge must never take a screen down; the log says why
         log.exception("risk assessment failed for team %s", team_id)
         return {}

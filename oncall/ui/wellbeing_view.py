@@ -44,7 +44,6 @@ from oncall.ui import theme
 from oncall.ui.risk_badge import (
     RANK,
     RiskBadge,
-    collector_off,
     gather_team,
     level_colour,
     level_word,
@@ -606,18 +605,17 @@ class WellbeingView(QWidget):
         mine = [x for x in inputs.shifts if x.engineer_id == person.id]
         pages = [p for p in inputs.pages if p.engineer_id == person.id]
         leave = [lv for lv in inputs.leave if lv.engineer_id == person.id]
-        with collector_off():
-            weeks = trend(
-                person,
-                mine,
-                pages,
-                leave,
-                inputs.holidays.get(person.id, frozenset()),
-                now,
-                weeks=TREND_WEEKS,
-                settings=risk_settings(self.ctx),
-                team_zone=inputs.zone,
-            )
+        weeks = trend(
+            person,
+            mine,
+            pages,
+            leave,
+            inputs.holidays.get(person.id, frozenset()),
+            now,
+            weeks=TREND_WEEKS,
+            settings=risk_settings(self.ctx),
+            team_zone=inputs.zone,
+        )
         return list(weeks)
 
     def _outliers(self, counts: dict[int, int]) -> set[int]:
