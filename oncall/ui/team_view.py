@@ -211,6 +211,8 @@ class TeamView(QWidget):
         self.end_rotation_button = QPushButton("&End rotation")
         self.new_rotation_button.clicked.connect(self.new_rotation)
         self.end_rotation_button.clicked.connect(self.toggle_rotation_end)
+        self.plan_fairly_button = QPushButton("Plan &fairly…")
+        self.plan_fairly_button.clicked.connect(self.plan_fairly)
         self.editor = RotationEditor()
         self.editor.save_requested.connect(self.save_rotation)
         self.editor.discard_requested.connect(self._reload_editor)
@@ -232,7 +234,9 @@ class TeamView(QWidget):
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(_buttons(self.new_rotation_button, self.end_rotation_button))
+        top_layout.addLayout(
+            _buttons(self.new_rotation_button, self.end_rotation_button, self.plan_fairly_button)
+        )
         top_layout.addWidget(self.rotation_table)
         self.rotation_split = QSplitter(Qt.Orientation.Vertical)
         self.rotation_split.addWidget(top)
@@ -441,11 +445,24 @@ class TeamView(QWidget):
         )
         rotation = _selected(self.rotation_table)
         self.end_rotation_button.setEnabled(rotation is not None)
+        self.plan_fairly_button.setEnabled(rotation is not None and rotation.ends_at is None)
         ended = rotation is not None and rotation.ends_at is not None
         self.end_rotation_button.setText("R&estart rotation" if ended else "&End rotation")
         self.remove_override_button.setEnabled(_selected(self.override_table) is not None)
         self.remove_leave_button.setEnabled(_selected(self.leave_table) is not None)
         self.find_cover_button.setEnabled(bool(self.conflicts))
+
+    def plan_fairly(self) -> Any:
+        """Open "Plan fairly…" for the selected rotation (oncall/ui/plan_dialog.py)."""
+        from oncall.ui.plan_dialog import PlanDialog
+
+        rotation = _selected(self.rotation_table)
+        if rotation is None or self.team_id is None:
+            return None
+        self.plan_dialog = PlanDialog(self.ctx, self.undo, self.team_id, rotation, self,
+                                      after=self._after_edit)  # fmt: skip
+        self.plan_dialog.show()
+        return self.plan_dialog
 
     # -- the edit machinery ---------------------------------------------------------------------
 
