@@ -144,8 +144,7 @@ class PlanDialog(QDialog):
         self.progress_label = QLabel("")
         layout.addWidget(self.progress_label)
         layout.addWidget(self.progress)
-        self.score = QLabel("")
-        self.score.setWordWrap(True)
+        self.score = QLabel("")  # three short lines: no word wrap, so all three get room
         self.score.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.score)
         self.table = QTableWidget(0, 4)
@@ -153,6 +152,7 @@ class PlanDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setAccessibleName("Burden per person, before and after")
+        self.table.verticalHeader().setVisible(False)
         layout.addWidget(self.table)
         self.unmet = QLabel("")
         self.unmet.setWordWrap(True)
@@ -256,6 +256,7 @@ class PlanDialog(QDialog):
         else:
             self.unmet.setText("Every hard rule is met: leave, rest, High risk, days in a row.")
         self.apply_button.setEnabled(changes > 0)
+        self.layout().activate()  # the score's three lines get their room at once
         if not changes:
             self.message.setText("Nothing to change: the current roster is already the fairest.")
 
