@@ -15,7 +15,8 @@ Hard constraints (never broken; a shift nobody can take keeps its holder and is 
 - **High risk** (9.8 "soft-block any new primary assignment for 7 days", a hard block in the
   generator): nobody assessed High takes a primary shift that meets ``[now, now + 7 days)``.
 - **Consecutive days** (C3, L3 "at most 8 consecutive shifts"): a stretch of on-call time (shifts
-  less than a day apart count as one stretch) lasts at most ``max_consecutive_days`` (7).
+  less than a day apart count as one stretch) lasts at most ``max_consecutive_days`` (7), or
+  the shift's own length when the rotation's shifts are longer (a fortnightly rotation).
 
 Soft: the **burden** over the trailing 90 days (the ledger, up to ``now``) plus the planned
 shifts is balanced. Each on-call hour weighs (scheduling.md (e).2: day 1, night 2, weekend 1.5,
@@ -449,7 +450,10 @@ class _Model:
                 return "would not rest 11 h before their next shift"
         spans = sorted([*self.fixed[eid], *others, (s.start, s.end)])
         days = _longest_stretch_days(spans, s.start, s.end)
-        if days > self.settings.max_consecutive_days + _EPS:
+        # A rotation whose own shift is longer than the limit (fortnightly) may still be
+        # held: only joining it to more on-call time breaks the rule.
+        limit = max(self.settings.max_consecutive_days, round((s.end - s.start) / _DAY, 1))
+        if days > limit + _EPS:
             return f"would be on call {days:g} days in a row"
         return None
 
@@ -517,7 +521,8 @@ def _greedy(model: _Model) -> tuple[list[int], list[int]]:
         for eid in model.ids:
             if not state.can(k, eid):
                 continue
-            key = ((state.load[eid] + model.cost(k, eid)).key, eid)
+            # Equal burdens: today's holder keeps the shift (fewer swaps), then the lower id.
+            key = ((state.load[eid] + model.cost(k, eid)).key, eid != s.current, eid)
             if best is None or key < best[0]:
                 best = (key, eid)
         if best is None:
