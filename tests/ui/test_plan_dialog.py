@@ -1,4 +1,4 @@
-""""Plan fairly…" on the Team screen: plan on the worker, read the score and each person's
+""" "Plan fairly…" on the Team screen: plan on the worker, read the score and each person's
 before/after, apply through the change preview as one undo step, and undo it."""
 
 from __future__ import annotations
