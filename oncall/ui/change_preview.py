@@ -4,6 +4,11 @@
 changes (shifts, hours, nights, weekend days and holidays, "before → after" with the change in
 words and a ▲/▼ mark that does not rely on colour); expanding a row lists the shifts gained and
 lost. ``compute_diffs`` makes the diffs from a plan with and without the edit.
+
+With ``concerns=`` (the planning guard's, :func:`oncall.domain.guard.check_change`) the dialog
+lists them above the table in plain words and asks "Why is this OK?"; Save stays off until a
+reason is written. ``ask_with_reason`` returns that reason ("" when there were no concerns,
+None when cancelled); ``ask`` keeps returning a bool.
 """
 
 from __future__ import annotations
@@ -12,12 +17,15 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -25,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from oncall.domain.diff import PersonDiff, PersonLoad, diff_schedules
+from oncall.domain.guard import Concern
 from oncall.domain.model import Engineer, Role, Shift, TeamPlan
 from oncall.ui.models import engineer_name, fmt_hours, fmt_span
 
@@ -96,15 +105,20 @@ class ChangePreviewDialog(QDialog):
         intro: str = "",
         confirm_text: str = "&Save",
         weeks: int = PREVIEW_WEEKS,
+        concerns: Sequence[Concern] = (),
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.diffs = list(diffs)
         self.engineers = dict(engineers)
+        self.concerns = list(concerns)
         changed = [d for d in self.diffs if d.changed]
         unchanged = [d for d in self.diffs if not d.changed]
 
         layout = QVBoxLayout(self)
+        self.concern_box = self._concern_box(self.concerns)
+        layout.addWidget(self.concern_box)
+        self.concern_box.setVisible(bool(self.concerns))
         heading = QLabel(
             intro or f"What this changes for each person over the coming {weeks} weeks:"
         )
@@ -160,6 +174,21 @@ class ChangePreviewDialog(QDialog):
             hint.setEnabled(False)  # a quiet, secondary line
             layout.addWidget(hint)
 
+        self.reason_label = QLabel("&Why is this OK? (kept with the change)", self)
+        self.reason_edit = QPlainTextEdit(self)
+        self.reason_edit.setAccessibleName("Why is this OK?")
+        self.reason_edit.setPlaceholderText(
+            "For example: Ada offered to take it; Bao covers her pages that night."
+        )
+        self.reason_edit.setTabChangesFocus(True)  # Tab leaves the field, as in a line edit
+        lines = self.reason_edit.fontMetrics().lineSpacing()
+        self.reason_edit.setFixedHeight(int(lines * 3.6))
+        self.reason_label.setBuddy(self.reason_edit)
+        layout.addWidget(self.reason_label)
+        layout.addWidget(self.reason_edit)
+        self.reason_label.setVisible(bool(self.concerns))
+        self.reason_edit.setVisible(bool(self.concerns))
+
         self.buttons = QDialogButtonBox(self)
         self.confirm_button = self.buttons.addButton(
             confirm_text, QDialogButtonBox.ButtonRole.AcceptRole
@@ -170,11 +199,64 @@ class ChangePreviewDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.accept)
+        self.reason_edit.textChanged.connect(self._update_confirm)
+        self._update_confirm()
 
         self.tree.setFocus()
         if changed:
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        if self.concerns:
+            self.reason_edit.setFocus()  # the one thing left to do
         self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
+
+    def _concern_box(self, concerns: Sequence[Concern]) -> QFrame:
+        """The guard's concerns in calm words: a quiet framed note, not an alarm."""
+        box = QFrame(self)
+        box.setObjectName("concerns")
+        box.setFrameShape(QFrame.Shape.StyledPanel)
+        box.setAccessibleName("Things to check before saving")
+        inner = QVBoxLayout(box)
+        title = QLabel(
+            "Before you save, please check:"
+            if len(concerns) != 1
+            else "Before you save, please check this:",
+            box,
+        )
+        bold = QFont(title.font())
+        bold.setBold(True)
+        title.setFont(bold)
+        inner.addWidget(title)
+        self.concern_labels: list[QLabel] = []
+        for concern in concerns:
+            label = QLabel(f"•  {concern.text}", box)
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            inner.addWidget(label)
+            self.concern_labels.append(label)
+        note = QLabel(
+            "You can still go ahead: say why below, and the reason is kept with the change.",
+            box,
+        )
+        note.setWordWrap(True)
+        inner.addWidget(note)
+        return box
+
+    def reason(self) -> str:
+        """The reason written, trimmed ("" when none is asked or written)."""
+        return self.reason_edit.toPlainText().strip() if self.concerns else ""
+
+    def _update_confirm(self) -> None:
+        # With concerns, going ahead needs a written reason (burnout.md 9.8).
+        ok = not self.concerns or bool(self.reason())
+        self.confirm_button.setEnabled(ok)
+        self.confirm_button.setToolTip("" if ok else "Write why this is OK to save it.")
+
+    def accept(self) -> None:
+        """Save, unless a reason is still owed (Ctrl+Return cannot skip it)."""
+        if self.concerns and not self.reason():
+            self.reason_edit.setFocus()
+            return
+        super().accept()
 
     def _person_item(self, diff: PersonDiff) -> QTreeWidgetItem:
         name = engineer_name(self.engineers, diff.engineer_id)
@@ -212,6 +294,26 @@ class ChangePreviewDialog(QDialog):
         engineers: Mapping[int, Engineer],
         **options: object,
     ) -> bool:
-        """Show the changes and return True when the user confirms (modal)."""
+        """Show the changes and return True when the user confirms (modal). The one modal
+        entry point: with ``reason_out=`` (a list) the reason written is appended to it."""
+        reason_out = options.pop("reason_out", None)
         dialog = cls(diffs, engineers, parent, **options)  # type: ignore[arg-type]
-        return dialog.exec() == QDialog.DialogCode.Accepted
+        confirmed = dialog.exec() == QDialog.DialogCode.Accepted
+        if confirmed and isinstance(reason_out, list):
+            reason_out.append(dialog.reason())
+        return confirmed
+
+    @classmethod
+    def ask_with_reason(
+        cls,
+        parent: QWidget | None,
+        diffs: Sequence[PersonDiff],
+        engineers: Mapping[int, Engineer],
+        **options: object,
+    ) -> str | None:
+        """Show the changes (and ``concerns=``, if any) through :meth:`ask`; None when
+        cancelled, else the reason written ("" when there were no concerns to answer)."""
+        written: list[str] = []
+        if not cls.ask(parent, diffs, engineers, reason_out=written, **options):
+            return None
+        return written[0] if written else ""

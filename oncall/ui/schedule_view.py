@@ -651,8 +651,10 @@ class ScheduleView(QWidget):
             draft.role,
             draft.note,
         )
-        if not self._confirm(override):
+        reason = self._confirm(override)
+        if reason is None:
             return False
+        override = replace(override, reason=reason)
         state: dict[str, int] = {}
 
         def do() -> None:
@@ -669,10 +671,11 @@ class ScheduleView(QWidget):
         self._say("")
         return True
 
-    def _confirm(self, override: Override) -> bool:
-        """Show the per-person change over the override's time ± a day; True to go ahead."""
+    def _confirm(self, override: Override) -> str | None:
+        """Show the per-person change over the override's time ± a day (and the planning
+        guard's concerns); None when cancelled, else the reason written for going ahead."""
         if self.plan is None:
-            return False
+            return None
         before = self.plan
         extra = (
             [] if before.engineer(override.engineer_id) else [self.engineers[override.engineer_id]]
@@ -806,8 +809,10 @@ class ScheduleView(QWidget):
         # stored one will (newest created_at, then highest id).
         trial = replace(swap, id=max((w.id for w in plan.swaps), default=0) + 1)
         after = replace(plan, swaps=(*plan.swaps, trial), engineers=self._with(plan, swap))
-        if not self._preview(plan, after, layer.start, layer.end):
+        reason = self._preview(plan, after, layer.start, layer.end)
+        if reason is None:
             return False
+        swap = replace(swap, reason=reason)
         state: dict[str, int] = {}
 
         def do() -> None:
@@ -869,22 +874,14 @@ class ScheduleView(QWidget):
             return plan.engineers
         return (*plan.engineers, self.engineers[swap.engineer_id])
 
-    def _preview(self, before: TeamPlan, after: TeamPlan, start: datetime, end: datetime) -> bool:
-        """Show the per-person change over ``[start, end)`` ± a day; True to go ahead."""
-        from oncall.domain.diff import diff_schedules
-        from oncall.domain.schedule import resolve
-        from oncall.exchange.public_holidays import holiday_dates
-        from oncall.ui.change_preview import ChangePreviewDialog
+    def _preview(
+        self, before: TeamPlan, after: TeamPlan, start: datetime, end: datetime
+    ) -> str | None:
+        """Show the per-person change over ``[start, end)`` ± a day with the planning guard's
+        concerns; None when cancelled, else the reason written ("" when none was needed)."""
+        from oncall.ui.guard_check import preview_change
 
-        a, b = start - timedelta(days=1), end + timedelta(days=1)
-        people = list(after.engineers)
-        diffs = diff_schedules(
-            resolve(before, a, b).shifts,
-            resolve(after, a, b).shifts,
-            people,
-            holiday_dates(people, range(a.year, b.year + 1)),
-        )
-        return ChangePreviewDialog.ask(self, diffs, {e.id: e for e in people})
+        return preview_change(self, self.ctx, before, after, start, end)
 
     def _on_timeline_context_menu(self, pos: QPoint) -> None:
         self.context_menu_at(pos).popup(self.timeline.mapToGlobal(pos))

@@ -38,8 +38,9 @@ from PySide6.QtWidgets import (
 from oncall.app import AppContext
 from oncall.db import commands, queries
 from oncall.domain.model import Engineer, LeaveConflict, Override, Rotation, Team, TeamPlan
-from oncall.ui.change_preview import ChangePreviewDialog, compute_diffs
+from oncall.ui.change_preview import PREVIEW_WEEKS, ChangePreviewDialog, compute_diffs
 from oncall.ui.engineer_form import EngineerForm, error_label, set_error
+from oncall.ui.guard_check import change_concerns
 from oncall.ui.leave_dialog import LeaveDialog, TeamDialog
 from oncall.ui.models import (
     ROW_ROLE,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONFLICT_DAYS = 90  # how far ahead leave conflicts are looked for
+PREVIEW_SPAN = timedelta(weeks=PREVIEW_WEEKS)  # what a rotation edit is checked over
 
 
 def _table(model: DataclassTableModel[Any], name: str) -> tuple[QTableView, Any]:
@@ -673,8 +675,11 @@ class TeamView(QWidget):
         after, _ = plan_with_draft(self.plan, draft)
         diffs = compute_diffs(self.plan, after, now)
         engineers = {e.id: e for e in (*self.plan.engineers, *self.members)}
-        if not ChangePreviewDialog.ask(self, diffs, engineers):
+        concerns = change_concerns(self.ctx, self.plan, after, now, now + PREVIEW_SPAN)
+        reason = ChangePreviewDialog.ask_with_reason(self, diffs, engineers, concerns=concerns)
+        if reason is None:
             return False
+        draft = replace(draft, version=replace(draft.version, reason=reason))
         error = (
             self._add_rotation(draft)
             if draft.rotation_id is None
@@ -788,8 +793,11 @@ class TeamView(QWidget):
         start = max(min(now, override.start), override.start - timedelta(weeks=1))
         diffs = compute_diffs(self.plan, after, start)
         engineers = {e.id: e for e in (*self.plan.engineers, *self.members)}
-        if not ChangePreviewDialog.ask(self, diffs, engineers):
+        concerns = change_concerns(self.ctx, self.plan, after, override.start, override.end)
+        reason = ChangePreviewDialog.ask_with_reason(self, diffs, engineers, concerns=concerns)
+        if reason is None:
             return
+        override = replace(override, reason=reason)
         created: dict[str, Any] = {}
 
         def do() -> None:
