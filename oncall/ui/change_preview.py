@@ -207,6 +207,8 @@ class ChangePreviewDialog(QDialog):
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
         if self.concerns:
             self.reason_edit.setFocus()  # the one thing left to do
+            # Room for the sentences: about 80 characters a line, in the font's units.
+            self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
         self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
 
     def _concern_box(self, concerns: Sequence[Concern]) -> QFrame:

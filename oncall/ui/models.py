@@ -317,8 +317,15 @@ class _PeopleAware(DataclassTableModel[T]):
         self.zone = zone
 
 
+def with_reason(note: str, reason: str) -> str:
+    """A change's note and, when one was written, why it went ahead despite the planning
+    guard: "Carmen at the dentist · why OK: Ada offered" (either part may be missing)."""
+    why = f"why OK: {reason}" if reason else ""
+    return " · ".join(part for part in (note, why) if part)
+
+
 class OverrideTableModel(_PeopleAware[Override]):
-    """Upcoming overrides: who, role, from, to, note."""
+    """Upcoming overrides: who, role, from, to, note (with the guard's reason, if any)."""
 
     HEADERS = ("Who", "Role", "From", "To", "Note")
 
@@ -331,7 +338,7 @@ class OverrideTableModel(_PeopleAware[Override]):
             return fmt_dt(item.start, self.zone)
         if column == 3:
             return fmt_dt(item.end, self.zone)
-        return item.note
+        return with_reason(item.note, item.reason)
 
     def sort_key(self, item: Override, column: int) -> Any:
         if column in (2, 3):
@@ -339,6 +346,8 @@ class OverrideTableModel(_PeopleAware[Override]):
         return super().sort_key(item, column)
 
     def tooltip(self, item: Override, column: int) -> str | None:
+        if column == 4 and item.reason:
+            return f"Gone ahead despite the planning guard because: {item.reason}"
         e = self.engineers.get(item.engineer_id)
         if e is None or column not in (2, 3):
             return None

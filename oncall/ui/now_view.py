@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -396,6 +397,14 @@ class NowView(QWidget):
                 badge_row.addWidget(RiskBadge(self.risk[person.id]))
                 badge_row.addStretch(1)
                 card.layout_.addLayout(badge_row)
+                # risk is known (a database is open): the recovery module may load now
+                from oncall.ui.recovery import needs_recovery, recovery_button, recovery_for_now
+
+                if needs_recovery(self.risk[person.id]):  # on call now after a heavy night
+                    button = recovery_button(
+                        card, partial(recovery_for_now, self, self.ctx, team.id, person.id)
+                    )
+                    card.layout_.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
             if person is not None and person.handle:
                 card.layout_.addWidget(MutedLabel(f"@{person.handle} · {city(person.zone)}"))
             person_zone = person.zone if person else zone

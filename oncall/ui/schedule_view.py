@@ -49,6 +49,7 @@ from oncall.domain.model import (
     Team,
     TeamPlan,
 )
+from oncall.ui.models import with_reason
 from oncall.ui.override_dialog import OverrideDialog, OverrideDraft
 from oncall.ui.risk_badge import badge_text, team_risk
 from oncall.ui.swap_dialog import SwapDialog, SwapDraft
@@ -557,7 +558,7 @@ class ScheduleView(QWidget):
             self.engineers,
             rotation_names={r.id: r.name for r in self.plan.rotations},
             team_names={self.plan.team.id: self.plan.team.name},
-            override_notes={o.id: o.note for o in self.plan.overrides if o.note},
+            override_notes={o.id: with_reason(o.note, o.reason) for o in self.plan.overrides},
             holidays=self._holidays(start, end),
         )
         self.gap_label.setText(gap_summary(self.gaps, start, end))

@@ -15,6 +15,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,7 @@ from oncall.db import queries
 from oncall.domain.model import Engineer, Team
 from oncall.domain.risk import Assessment, Level
 from oncall.ui import theme
+from oncall.ui.recovery import arrange_recovery, needs_recovery, recovery_button
 from oncall.ui.risk_badge import (
     RANK,
     RiskBadge,
@@ -360,6 +362,7 @@ class PersonCard(Card):
         accent = None if level is Level.LOW else level_colour(level, palette)
         super().__init__(parent, accent=accent)
         self.person, self.assessment = person, assessment
+        self.recovery_button: QPushButton | None = None  # "Arrange recovery…" after a heavy night
         self.setAccessibleName(f"{person.name}: {level_word(level)}")
         top = QHBoxLayout()
         name = QLabel(person.name)
@@ -579,6 +582,9 @@ class WellbeingView(QWidget):
         for person in people:
             weeks = self._trend(person, inputs, now)
             card = PersonCard(person, self.assessments[person.id], weeks, zone)
+            if needs_recovery(self.assessments[person.id]):  # a heavy night: offer recovery
+                card.recovery_button = recovery_button(card, partial(self.arrange, person.id))
+                card.layout_.addWidget(card.recovery_button, 0, Qt.AlignmentFlag.AlignLeft)
             self.people_box.addWidget(card)
             self.cards.append(card)
         self.summary.setText(self._summary_text(people))
@@ -651,6 +657,18 @@ class WellbeingView(QWidget):
         out = [w.text() for w in page.findChildren(QLabel) if w.isVisibleTo(self) and w.text()]
         out += [b.text() for b in page.findChildren(RiskBadge)]
         return out
+
+    def arrange(self, engineer_id: int) -> bool:
+        """ "Arrange recovery…" for one person (one undo step); others refresh on success."""
+        if self.team_id is None:
+            return False
+        return arrange_recovery(
+            self, self.ctx, self.undo, self.team_id, engineer_id, self._after_recovery
+        )
+
+    def _after_recovery(self) -> None:
+        self.refresh()
+        self.changed.emit()
 
     def card_for(self, engineer_id: int) -> PersonCard | None:
         """The card of one person, if shown."""
