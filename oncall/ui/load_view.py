@@ -64,7 +64,7 @@ from oncall.ui.models import DataclassTableModel, fmt_hours, sorted_proxy
 from oncall.ui.risk_badge import RANK, badge_text, team_risk, tooltip_text
 from oncall.ui.undo import push_edit
 from oncall.ui.when import city
-from oncall.ui.widgets import MutedLabel, SectionHeader, scaled_font
+from oncall.ui.widgets import MutedLabel, SectionHeader, fill_team_picker, scaled_font
 from oncall.ui.zones import viewer_zone
 
 log = logging.getLogger(__name__)
@@ -637,14 +637,7 @@ class LoadView(QWidget):
         self.zone = viewer_zone(self.ctx)
         with self.ctx.sessions() as s:
             self.teams = queries.list_teams(s)
-        self.team_box.blockSignals(True)
-        self.team_box.clear()
-        for t in self.teams:
-            self.team_box.addItem(t.name, t.id)
-        if self.teams and self.team_id not in {t.id for t in self.teams}:
-            self.team_id = self.teams[0].id
-        self.team_box.setCurrentIndex(max(0, self.team_box.findData(self.team_id)))
-        self.team_box.blockSignals(False)
+        self.team_id = fill_team_picker(self.team_box, self.teams, self.team_id)
         self._load()
 
     def _load(self) -> None:

@@ -56,7 +56,7 @@ from oncall.ui.swap_dialog import SwapDialog, SwapDraft
 from oncall.ui.timeline import TimelineHoliday, TimelineRow, TimelineWidget
 from oncall.ui.undo import push_edit
 from oncall.ui.when import role_word
-from oncall.ui.widgets import EmptyState, MutedLabel
+from oncall.ui.widgets import EmptyState, MutedLabel, fill_team_picker
 from oncall.ui.zones import viewer_zone
 
 ZOOMS = ("week", "month", "quarter")
@@ -398,16 +398,7 @@ class ScheduleView(QWidget):
         self.zone = viewer_zone(self.ctx)
         with self.ctx.sessions.begin() as s:
             self.teams = queries.list_teams(s)
-        ids = [t.id for t in self.teams]
-        if self.team_id not in ids:
-            self.team_id = ids[0] if ids else None
-        self.team_box.blockSignals(True)
-        self.team_box.clear()
-        for t in self.teams:
-            self.team_box.addItem(t.name, t.id)
-        if self.team_id is not None:
-            self.team_box.setCurrentIndex(ids.index(self.team_id))
-        self.team_box.blockSignals(False)
+        self.team_id = fill_team_picker(self.team_box, self.teams, self.team_id)
         several = len(self.teams) > 1
         self.team_box.setVisible(several)
         self.team_label.setVisible(several)

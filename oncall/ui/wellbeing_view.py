@@ -52,7 +52,7 @@ from oncall.ui.risk_badge import (
     risk_settings,
     team_risk,
 )
-from oncall.ui.widgets import Card, MutedLabel, SectionHeader, scaled_font
+from oncall.ui.widgets import Card, MutedLabel, SectionHeader, fill_team_picker, scaled_font
 
 NOTE = (
     "This is a load signal to plan with, not a medical assessment. "
@@ -540,14 +540,7 @@ class WellbeingView(QWidget):
         """Re-read the teams and the risk of the team on show."""
         with self.ctx.sessions() as s:
             self.teams = queries.list_teams(s)
-        self.team_box.blockSignals(True)
-        self.team_box.clear()
-        for t in self.teams:
-            self.team_box.addItem(t.name, t.id)
-        if self.teams and self.team_id not in {t.id for t in self.teams}:
-            self.team_id = self.teams[0].id
-        self.team_box.setCurrentIndex(max(0, self.team_box.findData(self.team_id)))
-        self.team_box.blockSignals(False)
+        self.team_id = fill_team_picker(self.team_box, self.teams, self.team_id)
         self._load()
 
     def _load(self) -> None:

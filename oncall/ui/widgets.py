@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from oncall.domain.model import Team
 from oncall.ui import icons, theme
 
 
@@ -167,3 +169,19 @@ class EmptyState(QWidget):
         self.icon_label.setPixmap(
             icons.icon(self.icon_name, color).pixmap(QSize(side, side), self.devicePixelRatioF())
         )
+
+
+def fill_team_picker(box: QComboBox, teams: list[Team], current: int | None) -> int | None:
+    """Fill a team picker without emitting changes; returns the team now chosen.
+
+    The current team stays chosen while it exists, else the first team (None with no teams).
+    """
+    ids = [t.id for t in teams]
+    chosen = current if current in ids else (ids[0] if ids else None)
+    box.blockSignals(True)
+    box.clear()
+    for team in teams:
+        box.addItem(team.name, team.id)
+    box.setCurrentIndex(max(0, box.findData(chosen)))
+    box.blockSignals(False)
+    return chosen
