@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 
 from oncall.domain.diff import PersonDiff, PersonLoad
 from oncall.domain.model import Engineer, Provenance, Role, Shift, SourceKind
 from oncall.ui.change_preview import ChangePreviewDialog, describe_change
+from tests.ui.shots import save_png
 
 ADA = Engineer(1, "Ada Lovelace", "ada", "Europe/London")
 BO = Engineer(2, "Bo Chen", "bo", "Australia/Sydney")
@@ -41,14 +40,6 @@ def diffs() -> list[PersonDiff]:
         ),
         PersonDiff(CY.id, PersonLoad(1, 168.0, 7, 2, 0), PersonLoad(1, 168.0, 7, 2, 0), (), ()),
     ]
-
-
-def save_png(widget, name: str, tmp_path: Path) -> Path:
-    out = Path(os.environ.get("ONCALL_SCREENSHOT_DIR") or tmp_path)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / name
-    assert widget.grab().save(str(path))
-    return path
 
 
 def test_each_changed_person_gets_a_row_with_before_and_after_in_words(qtbot, tmp_path):

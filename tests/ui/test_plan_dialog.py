@@ -3,9 +3,6 @@ before/after, apply through the change preview as one undo step, and undo it."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
@@ -15,14 +12,7 @@ from oncall.domain.model import Role, SourceKind
 from oncall.ui.change_preview import ChangePreviewDialog
 from oncall.ui.plan_dialog import change_words
 from oncall.ui.team_view import TeamView
-
-
-def save_png(widget, name: str, tmp_path: Path) -> Path:
-    out = Path(os.environ.get("ONCALL_SCREENSHOT_DIR") or tmp_path)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / name
-    assert widget.grab().save(str(path))
-    return path
+from tests.ui.shots import save_png
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,14 +13,7 @@ from oncall.domain.model import Role
 from oncall.ui.change_preview import ChangePreviewDialog
 from oncall.ui.rotation_editor import FROM_NOW_ON
 from oncall.ui.team_view import TeamView
-
-
-def save_png(widget, name: str, tmp_path: Path) -> Path:
-    out = Path(os.environ.get("ONCALL_SCREENSHOT_DIR") or tmp_path)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / name
-    assert widget.grab().save(str(path))
-    return path
+from tests.ui.shots import save_png
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -16,14 +14,7 @@ from oncall.ui.change_preview import ChangePreviewDialog
 from oncall.ui.leave_dialog import LeaveDialog, TeamDialog, leave_interval
 from oncall.ui.override_dialog import OverrideDialog, OverrideDraft
 from oncall.ui.team_view import TeamView
-
-
-def save_png(widget, name: str, tmp_path: Path) -> Path:
-    out = Path(os.environ.get("ONCALL_SCREENSHOT_DIR") or tmp_path)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / name
-    assert widget.grab().save(str(path))
-    return path
+from tests.ui.shots import save_png
 
 
 def column(view, col: int) -> list[str]:
