@@ -10,8 +10,12 @@ Autouse (every test gets them without asking):
 
 On request:
 - ``now``: the fixed clock, Monday 2026-11-16 10:00 UTC (:data:`NOW`).
-- ``engine``: an Engine on a real SQLite file ``data_dir / "oncall.sqlite"`` migrated by
-  ``migrate.check_and_upgrade`` (never ``create_all``); disposed after the test.
+- ``backend``: ``"sqlite"`` (or ``ONCALL_TEST_BACKEND``); storage tests (``tests/db``,
+  ``tests/exchange``) are parametrised over ``"sqlite"`` and ``"postgresql"``.
+- ``engine``: an Engine on a real SQLite file ``data_dir / "oncall.sqlite"``, or on a fresh
+  PostgreSQL database, migrated by the real migrations (never ``create_all``); disposed after.
+- ``pg_cluster``: the test run's PostgreSQL (see ``tests/pg.py``); ``pg_database``: a factory
+  ``pg_database(migrated=True) -> url`` of fresh databases on it, dropped after the test.
 - ``sessions``: a ``sessionmaker`` on that engine; use ``with sessions.begin() as s:``.
 - ``ctx``: an ``oncall.app.AppContext`` on that database, with ``clock`` returning ``NOW``,
   default settings (180-day horizon) and paths under ``data_dir``. No teams yet.
@@ -113,15 +117,112 @@ def now() -> datetime:
     return NOW
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
 @pytest.fixture
-def engine(data_dir: Path) -> Iterator[Engine]:
-    """An engine on ``data_dir / "oncall.sqlite"``, migrated to head by the real migrations."""
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database the storage fixtures use (parametrised for storage tests)."""
+    return str(getattr(request, "param", os.environ.get("ONCALL_TEST_BACKEND", "sqlite")))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Storage tests run on both databases: every test under tests/db and tests/exchange
+    that uses the database fixtures gets a ``[sqlite]`` and a ``[postgresql]`` run."""
+    path = Path(str(metafunc.definition.path))
+    storage = path.parent.name in ("db", "exchange") and path.parent.parent.name == "tests"
+    sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    if storage and not sqlite_only and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[object]:
+    """The run's PostgreSQL: ``ONCALL_TEST_POSTGRES_URL`` (started by ``.ci/run``) or a private
+    cluster started here. Skipped when there is no server, unless ``ONCALL_REQUIRE_POSTGRES``
+    (set by CI, where a missing server must fail, not skip)."""
+    from tests.pg import Cluster, postgres_bin
+
+    admin = os.environ.get("ONCALL_TEST_POSTGRES_URL")
+    if admin:
+        yield _External(admin)
+        return
+    if postgres_bin() is None:
+        if os.environ.get("ONCALL_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required (ONCALL_REQUIRE_POSTGRES) but not installed")
+        pytest.skip("no PostgreSQL server here (apt install postgresql)")
+    cluster = Cluster.create()
+    cluster.start()
+    yield cluster
+    cluster.destroy()
+
+
+@dataclass
+class _External:
+    """A server somebody else started: only its superuser URL is known."""
+
+    admin_url: str
+
+    def url(self, database: str = "postgres") -> str:
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.admin_url).set(database=database).render_as_string(False)
+
+
+_TEMPLATE = "oncall_template"
+_template_ready: list[bool] = []
+
+
+@pytest.fixture
+def pg_database(pg_cluster: object) -> Iterator[object]:
+    """A factory of fresh PostgreSQL databases for this test: ``pg_database()`` is migrated
+    to head (cloned from a template migrated once per run), ``pg_database(migrated=False)``
+    is empty. Returns the database's URL (with the password); all are dropped after."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(pg_cluster.url("postgres"), isolation_level="AUTOCOMMIT")  # type: ignore[attr-defined]
+    made: list[str] = []
+
+    def make(migrated: bool = True) -> str:
+        with admin.connect() as conn:
+            if migrated and not _template_ready:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {_TEMPLATE}"))
+                conn.execute(text(f"CREATE DATABASE {_TEMPLATE}"))
+                from oncall.db import migrate
+                from oncall.db.engine import make_engine
+
+                tmpl = make_engine(pg_cluster.url(_TEMPLATE))  # type: ignore[attr-defined]
+                migrate.upgrade(tmpl)
+                tmpl.dispose()
+                _template_ready.append(True)
+            name = f"t_{uuid.uuid4().hex[:12]}"
+            template = f" TEMPLATE {_TEMPLATE}" if migrated else ""
+            conn.execute(text(f"CREATE DATABASE {name}{template}"))
+        made.append(name)
+        return pg_cluster.url(name)  # type: ignore[attr-defined,no-any-return]
+
+    yield make
+    with admin.connect() as conn:
+        for name in made:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(data_dir: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An engine migrated to head by the real migrations: on ``data_dir / "oncall.sqlite"``,
+    or (``backend == "postgresql"``) on a fresh PostgreSQL database."""
     from oncall.db import migrate
     from oncall.db.engine import make_engine, sqlite_url
 
     paths = app_paths(data_dir).create()
-    eng = make_engine(sqlite_url(paths.database))
-    migrate.check_and_upgrade(eng, paths.backups)
+    if backend == "postgresql":
+        eng = make_engine(request.getfixturevalue("pg_database")())
+    else:
+        eng = make_engine(sqlite_url(paths.database))
+        migrate.check_and_upgrade(eng, paths.backups)
     yield eng
     eng.dispose()
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_only  # the first frame reads the SQLite file itself
+
 from oncall.app import AppContext
 from oncall.db import commands, queries
 from oncall.db.fastread import SessionReader, Snapshot, open_snapshot
