@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from oncall.cli import calendar, pagerduty, pages, plan, schedule, team, triage
+from oncall.cli import calendar, database, pagerduty, pages, plan, schedule, team, triage
 from oncall.cli.common import EXIT_FAILURE, EXIT_OK, CliError, Clock, Runner
 
-_AREAS = (team, schedule, pagerduty, pages, calendar, triage, plan)
+_AREAS = (team, schedule, pagerduty, pages, calendar, triage, plan, database)
 #: Every command, by its words; an area adds its own (no two areas share a key).
 RUNNERS: dict[str, Runner] = {k: v for area in _AREAS for k, v in area.RUNNERS.items()}
 SUBCOMMANDS: frozenset[str] = frozenset(key.split()[0] for key in RUNNERS)
@@ -23,7 +23,7 @@ assert len(RUNNERS) == sum(len(area.RUNNERS) for area in _AREAS), "two areas run
 # the CLI was split into areas; a command missing here is listed after these.
 _HELP_ORDER = (
     *("team", "schedule", "who", "plan", "import", "report", "export", "log-page", "publish"),
-    *("credentials", "checklist", "page"),
+    *("credentials", "checklist", "page", "db"),
     *("pagerduty", "pages", "leave"),  # import SOURCE
     *("ical", "pay"),  # export EXPORT
 )
