@@ -6,9 +6,9 @@
   the page its engaged time was logged as (``page_id``, plain integer like the ledger's
   provenance: the page outlives nothing silently).
 - ``incident_event``: one row per :class:`oncall.domain.incident.Event`. Rows are only ever
-  inserted (migration 0003 adds SQLite triggers refusing UPDATE and DELETE); ``data`` is JSON
-  text. ``at`` is when it happened, ``recorded_at`` when it was written (they differ for a
-  backfilled entry).
+  inserted (triggers refuse UPDATE and DELETE: revision 0003 on SQLite, 0007 on PostgreSQL);
+  ``data`` is JSON text. ``at`` is when it happened, ``recorded_at`` when it was written (they
+  differ for a backfilled entry). ``client_key`` is the writer's id for the event (outbox).
 
 Registered on ``Base`` by the import line at the end of ``oncall.db.models``.
 """
@@ -45,7 +45,10 @@ class IncidentRow(Versioned, Base):
 
 class IncidentEventRow(Base):
     __tablename__ = "incident_event"
-    __table_args__ = (Index("ix_incident_event_incident_id_id", "incident_id", "id"),)
+    __table_args__ = (
+        Index("ix_incident_event_incident_id_id", "incident_id", "id"),
+        Index("ux_incident_event_client_key", "client_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # No cascade: a timeline is history; an incident is never deleted with its events.
@@ -58,3 +61,6 @@ class IncidentEventRow(Base):
     data: Mapped[str] = mapped_column(Text, default="{}")  # JSON object
     backfilled: Mapped[bool] = mapped_column(Boolean, default=False)
     private: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Made by the writing client (a UUID), so a delivery from the local outbox that is retried
+    # after a crash inserts nothing twice; NULL for rows written before revision 0007.
+    client_key: Mapped[str | None] = mapped_column(String(36))

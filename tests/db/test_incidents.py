@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from oncall.db import incidents, pages
-from oncall.db.engine import make_engine, make_session_factory, sqlite_url
+from oncall.db.engine import make_engine, make_session_factory
 from oncall.domain.incident import EventKind, Outcome
 from oncall.domain.model import Severity
 from oncall.exchange import checklists
@@ -18,6 +18,11 @@ from oncall.exchange import checklists
 @pytest.fixture
 def library() -> dict:
     return checklists.load_library(today=date(2026, 11, 20)).checklists
+
+
+def _url_of(sessions) -> str:
+    """The URL (password included) of the test's database, for a second engine on it."""
+    return sessions.kw["bind"].url.render_as_string(hide_password=False)
 
 
 def _count(sessions, incident_id: int) -> int:
@@ -47,7 +52,7 @@ def test_each_event_is_committed_at_once(seeded_team, library, data_dir) -> None
         ctx.sessions, library["web-triage"], seeded_team.now, library=library
     )
     # A second connection, as another process would have.
-    other_engine = make_engine(sqlite_url(ctx.paths.database))
+    other_engine = make_engine(_url_of(ctx.sessions))
     other = make_session_factory(other_engine)
     try:
         seen = _count(other, incident.id)
@@ -91,7 +96,7 @@ def test_resume_after_reopening_finds_the_same_step(seeded_team, library) -> Non
     store(runner.answer(1, at + timedelta(minutes=5)))  # see-it: no
     ctx.sessions.kw["bind"].dispose()  # as if the process had died: a fresh engine
 
-    engine = make_engine(sqlite_url(ctx.paths.database))
+    engine = make_engine(_url_of(ctx.sessions))
     try:
         sessions = make_session_factory(engine)
         found = incidents.open_incident(sessions)
