@@ -24,6 +24,12 @@ class DatabaseNotOpen(RuntimeError):  # noqa: N818 (it says what the state is)
     """The context's database is still being opened (see :func:`prepare_context`)."""
 
 
+class ReadOnlyDatabase(RuntimeError):  # noqa: N818 (it says what the state is)
+    """An edit was asked of a context whose database is open read-only; nothing was written.
+
+    The message is the context's ``read_only_reason``, written for the user."""
+
+
 class _NotOpen:
     """``AppContext.sessions`` until :func:`open_database` ran: any use says so loudly."""
 
@@ -56,6 +62,9 @@ class AppContext:
     demo: bool = False
     #: a read-only first frame while the database opens (see ``oncall.db.fastread``)
     snapshot: Snapshot | None = None
+    #: why changes are off (a team database written by a newer oncall), or None when they
+    #: are on; the server refuses writes too (``migrate.make_read_only``)
+    read_only_reason: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -82,9 +91,14 @@ class AppContext:
         save_settings(settings, self.paths.settings_file)
 
     def edit(self, team_id: int, action: Callable[[Session], T]) -> T:
-        """Run one user edit of a team and re-materialise its ledger, in one transaction."""
+        """Run one user edit of a team and re-materialise its ledger, in one transaction.
+
+        Raises :class:`ReadOnlyDatabase` (before touching the database) when changes are off.
+        """
         from oncall.db import commands
 
+        if self.read_only_reason is not None:
+            raise ReadOnlyDatabase(self.read_only_reason)
         with self.sessions.begin() as s:
             result = action(s)
             commands.materialise(

@@ -169,12 +169,22 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._on_nav_current_row_changed)
 
         central = QWidget()
-        row = QHBoxLayout(central)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        # one banner for lasting states (read-only database, connection lost): oncall/ui/banner.py
+        from oncall.ui.banner import Banner
+
+        self.banner = Banner()
+        column.addWidget(self.banner)
+        row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
+        column.addLayout(row, 1)
         self.setCentralWidget(central)
+        self._show_read_only(ctx)
 
         from oncall.ui.tray import TrayController  # after the window exists: it parents the tray
 
@@ -241,13 +251,23 @@ class MainWindow(QMainWindow):
         for view in self.views.values():
             if hasattr(view, "ctx"):
                 view.ctx = ctx  # type: ignore[attr-defined]
-        if refresh_ledgers:
+        self._show_read_only(ctx)
+        if refresh_ledgers and ctx.read_only_reason is None:  # read-only: nothing to write
             self._refresh_ledgers()
         else:
             self._become_ready()
         queued, self._when_open = self._when_open, []
         for action in queued:
             action()
+
+    def _show_read_only(self, ctx: AppContext) -> None:
+        """The banner says why changes are off (a team database from a newer oncall)."""
+        from oncall.ui.banner import READ_ONLY
+
+        if ctx.read_only_reason:
+            self.banner.show_message(READ_ONLY, ctx.read_only_reason)
+        else:
+            self.banner.clear_message(READ_ONLY)
 
     def _refresh_ledgers(self) -> None:
         from oncall import jobs

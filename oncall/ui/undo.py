@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from oncall.app import ReadOnlyDatabase
+
 
 class ActionCommand(QUndoCommand):
     """An undoable edit; ``redo`` runs first when the command is pushed onto a QUndoStack."""
@@ -33,8 +35,9 @@ def push_edit(
     """Run an edit through the undo stack; returns the refusal's message if it was refused.
 
     ``do`` runs at once (as the command's first redo). When it raises ``ValueError`` (the
-    database said no and its transaction rolled back) the command never reaches the undo
-    history and the message is returned for the screen to show. ``after`` runs after every
+    database said no and its transaction rolled back) or ``ReadOnlyDatabase`` (changes are
+    off: a team database from a newer oncall) the command never reaches the undo history and
+    the message is returned for the screen to show. ``after`` runs after every
     successful do and every undo, once the change is saved.
     """
     errors: list[str] = []
@@ -43,7 +46,7 @@ def push_edit(
     def guarded() -> None:
         try:
             do()
-        except ValueError as exc:
+        except (ValueError, ReadOnlyDatabase) as exc:
             errors.append(str(exc))
             command.setObsolete(True)  # Qt drops an obsolete command instead of keeping it
             return
