@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -65,6 +66,31 @@ class AppContext:
     #: why changes are off (a team database written by a newer oncall), or None when they
     #: are on; the server refuses writes too (``migrate.make_read_only``)
     read_only_reason: str | None = None
+    #: the SQLAlchemy URL of the database, password included (``oncall.db.server``): never
+    #: show it; people see :attr:`database_label`, logs ``server.redact(url)``. Left empty,
+    #: it is read from ``sessions`` (a context built around an engine, as tests do).
+    database_url: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.database_url and self.is_open:
+            bind = self.sessions.kw.get("bind")
+            if bind is not None:
+                self.database_url = bind.url.render_as_string(hide_password=False)
+
+    @property
+    def is_shared(self) -> bool:
+        """Whether the database is a team server (PostgreSQL) that others use too."""
+        from oncall.db.server import is_postgresql
+
+        return is_postgresql(self.database_url)
+
+    @property
+    def database_label(self) -> str:
+        """Where the data lives, for the UI, without the password: "Team server
+        db.example/oncall" or "This computer"."""
+        from oncall.db.server import database_label
+
+        return database_label(self.database_url)
 
     @property
     def is_open(self) -> bool:
@@ -112,24 +138,35 @@ def prepare_context(
     *,
     demo: bool = False,
     clock: Callable[[], datetime] = utc_now,
+    database_url: str | None = None,
 ) -> AppContext:
-    """The context's folders (created) and preferences, without the database: cheap, and no
-    SQLAlchemy. ``sessions`` fails with :class:`DatabaseNotOpen` until :func:`open_database`.
+    """The context's folders (created), preferences and database URL, without opening the
+    database: cheap, and no SQLAlchemy for a local database. ``sessions`` fails with
+    :class:`DatabaseNotOpen` until :func:`open_database`.
 
-    With ``demo`` the data lives in a ``demo`` folder of its own, so exploring never touches
-    real data.
+    The database is ``database_url`` when given, else ``$ONCALL_DATABASE_URL``, else the
+    settings' team server, else this computer's SQLite file
+    (``oncall.db.server.resolve_database_url``). With ``demo`` the data lives in a ``demo``
+    folder of its own, always SQLite, so exploring never touches real data.
     """
+    from oncall.db.server import resolve_database_url
+
     paths = app_paths(data_dir)
     if demo:
         root = paths.data / "demo"
         paths = AppPaths(root, root / "config", root / "state", root / "cache")
     paths.create()
+    settings = load_settings(paths.settings_file)
+    if database_url is None:
+        env = {} if demo else os.environ
+        database_url = resolve_database_url(settings if not demo else Settings(), env, paths)
     return AppContext(
         paths=paths,
         sessions=NOT_OPEN,
-        settings=load_settings(paths.settings_file),
+        settings=settings,
         clock=clock,
         demo=demo,
+        database_url=database_url,
     )
 
 
@@ -141,9 +178,9 @@ def open_database(ctx: AppContext) -> AppContext:
     written then). A snapshot the context held is closed: the sessions take over.
     """
     from oncall.db import migrate
-    from oncall.db.engine import make_engine, make_session_factory, sqlite_url
+    from oncall.db.engine import make_engine, make_session_factory
 
-    engine = make_engine(sqlite_url(ctx.paths.database))
+    engine = make_engine(ctx.database_url)
     migrate.check_and_upgrade(engine, ctx.paths.backups)
     ctx.sessions = make_session_factory(engine)
     if ctx.snapshot is not None:
@@ -161,12 +198,15 @@ def open_context(
     *,
     demo: bool = False,
     clock: Callable[[], datetime] = utc_now,
+    database_url: str | None = None,
 ) -> AppContext:
     """Open (creating and migrating as needed) the database and return the app's context:
-    :func:`prepare_context` then :func:`open_database`.
+    :func:`prepare_context` then :func:`open_database` (``database_url`` as there).
 
     With ``demo`` the data lives in a ``demo`` folder of its own, filled with the demo team
     on first use, so exploring never touches real data. Raises ``migrate.DatabaseTooNew``
     when the database was written by a newer oncall.
     """
-    return open_database(prepare_context(data_dir, demo=demo, clock=clock))
+    return open_database(
+        prepare_context(data_dir, demo=demo, clock=clock, database_url=database_url)
+    )

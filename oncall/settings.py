@@ -48,6 +48,14 @@ class Settings:
     risk: RiskSettings = field(default=DEFAULT_RISK)
     sleep_start: str = "22:00"
     sleep_end: str = "08:00"
+    # The database (Settings → Database, oncall.db.server): "local" is this computer's SQLite
+    # file; "server" a team PostgreSQL server (its password is in the keyring, never here).
+    database: str = "local"
+    server_host: str = ""
+    server_port: int = 5432
+    server_database: str = "oncall"
+    server_user: str = ""
+    server_sslmode: str = "prefer"  # libpq's sslmode: disable ... verify-full
 
     def load_metrics(self) -> LoadSettings:
         """The load metrics' settings with this sleep window (the default one if unusable)."""
@@ -79,9 +87,22 @@ def load_settings(path: Path) -> Settings:
         if f.name == "me_engineer_id":
             if isinstance(value, int) and value > 0:
                 values[f.name] = value
+        elif f.name in _CHOICES:
+            if value in _CHOICES[f.name]:
+                values[f.name] = value
+        elif f.name == "server_port":
+            if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536:
+                values[f.name] = value
         elif isinstance(value, type(default)):
             values[f.name] = value
     return Settings(**values)
+
+
+#: Settings with a fixed set of values; anything else read from the file keeps the default.
+_CHOICES = {
+    "database": ("local", "server"),
+    "server_sslmode": ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
+}
 
 
 _RISK_KEYS = frozenset({"risk", "sleep_start", "sleep_end"})
