@@ -140,7 +140,8 @@ def run_window(args: argparse.Namespace) -> int:
     paths = ctx.paths
     setup_logging(paths.logs, debug=args.debug, rotate=False)  # rotating after the paint
     crash_stream, previous_crash = _start_faulthandler(paths.logs)
-    log.info("oncall %s starting (data in %s)", oncall.__version__, paths.data)
+    log.info("oncall %s starting (data in %s; database: %s)", oncall.__version__, paths.data,
+             ctx.database_label)  # fmt: skip
 
     from PySide6.QtCore import QtMsgType, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
@@ -167,7 +168,8 @@ def run_window(args: argparse.Namespace) -> int:
     reporter = CrashReporter(log_file(paths.logs))
     reporter.install()
     try:
-        ctx.snapshot = _snapshot(ctx.paths.database, demo=args.demo)
+        # The first-frame snapshot reads SQLite only; a team server opens before the window.
+        ctx.snapshot = None if ctx.is_shared else _snapshot(ctx.paths.database, demo=args.demo)
         if ctx.snapshot is None and _open(ctx) is None:
             return 1
 

@@ -181,7 +181,11 @@ def open_database(ctx: AppContext) -> AppContext:
     from oncall.db.engine import make_engine, make_session_factory
 
     engine = make_engine(ctx.database_url)
-    migrate.check_and_upgrade(engine, ctx.paths.backups)
+    try:
+        migrate.check_and_upgrade(engine, ctx.paths.backups)
+    except Exception as error:
+        _explain_connection_failure(ctx, error)
+        raise
     ctx.sessions = make_session_factory(engine)
     if ctx.snapshot is not None:
         ctx.snapshot.close()
@@ -191,6 +195,20 @@ def open_database(ctx: AppContext) -> AppContext:
 
         demo_data.ensure_demo(ctx)
     return ctx
+
+
+def _explain_connection_failure(ctx: AppContext, error: Exception) -> None:
+    """Raise ``server.ConnectionProblem`` (what went wrong and what to do, no password) when
+    ``error`` is a team server refusing or missing the connection; else return."""
+    from sqlalchemy.exc import OperationalError  # noqa: TID251  (the engine is open already)
+
+    from oncall.db import server
+
+    where = server.server_of(ctx.database_url)
+    if where is None or not isinstance(error, OperationalError) or error.orig is None:
+        return
+    password = server.password_of(ctx.database_url)
+    raise server.classify(error.orig, where, password) from None
 
 
 def open_context(

@@ -190,7 +190,8 @@ def server_of(url: str) -> ServerSettings | None:
     )
 
 
-def _password_of(url: str) -> str | None:
+def password_of(url: str) -> str | None:
+    """The password in ``url``, or None (never log it)."""
     if "@" not in url or not is_postgresql(url):
         return None
     try:
@@ -244,7 +245,7 @@ def resolve_database_url(settings: Settings, env: Mapping[str, str], paths: AppP
     chosen = env.get(DATABASE_URL_ENV, "").strip()
     if chosen:
         server = server_of(chosen)
-        if server is not None and _password_of(chosen) is None:
+        if server is not None and password_of(chosen) is None:
             password = password_from_keyring(server)
             if password:
                 return _with_password(chosen, password.reveal())
@@ -273,7 +274,7 @@ def check_connection(url: str, timeout: float = 5) -> ServerInfo:
     server = server_of(url)
     if server is None:
         raise ValueError("check_connection is for PostgreSQL URLs")
-    password = _password_of(url)
+    password = password_of(url)
     parsed = _parse(url)
     options = {k: v for k, v in parsed.query.items() if isinstance(v, str)}
     options.pop("connect_timeout", None)  # ours wins
