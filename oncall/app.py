@@ -174,8 +174,12 @@ def open_database(ctx: AppContext) -> AppContext:
     """Open (creating and migrating as needed) the context's database, in place; returns ctx.
 
     A demo context is filled with the demo team on first use. Raises
-    ``migrate.DatabaseTooNew`` when the database was written by a newer oncall (nothing is
-    written then). A snapshot the context held is closed: the sessions take over.
+    ``migrate.DatabaseTooNew`` when this computer's database was written by a newer oncall
+    (nothing is written then); a team database from a newer oncall opens read-only instead
+    (``ctx.read_only_reason`` says why). A team database that is behind or empty raises
+    ``migrate.SchemaBehind`` (its ``engine`` attribute is the open engine): upgrading it is
+    the user's choice (``migrate.upgrade_shared``). A snapshot the context held is closed:
+    the sessions take over.
     """
     from oncall.db import migrate
     from oncall.db.engine import make_engine, make_session_factory
@@ -183,9 +187,19 @@ def open_database(ctx: AppContext) -> AppContext:
     engine = make_engine(ctx.database_url)
     try:
         migrate.check_and_upgrade(engine, ctx.paths.backups)
+    except migrate.DatabaseTooNew as too_new:
+        if not migrate.is_shared(engine):
+            raise  # this computer's own file from a newer oncall: refused, untouched
+        # A team database from a newer oncall: look, never write (the server refuses too).
+        migrate.make_read_only(engine)
+        ctx.read_only_reason = too_new.read_only_reason
+    except migrate.SchemaBehind:
+        raise  # a team database behind or empty: upgrading it is the user's choice
     except Exception as error:
         _explain_connection_failure(ctx, error)
         raise
+    else:
+        ctx.read_only_reason = None
     ctx.sessions = make_session_factory(engine)
     if ctx.snapshot is not None:
         ctx.snapshot.close()
