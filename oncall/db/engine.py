@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 # How long a SQLite writer waits for another one (the GUI and a worker thread) before failing.
 BUSY_TIMEOUT_MS = 10_000
+# How long connecting to a database server may take before it counts as unreachable.
+CONNECT_TIMEOUT_S = 5
 
 
 def sqlite_url(path: Path) -> str:
@@ -24,9 +26,20 @@ def make_engine(url: str) -> Engine:
     write), which waits politely for other writers; a transaction's writes still commit or
     roll back together. Migrations open their own explicit transaction (see ``migrations/env.py``).
     """
-    engine = create_engine(url)
+    name = str(url)
+    sqlite = name.startswith("sqlite")
+    # A server that went away and came back: pooled connections are checked before use
+    # (pool_pre_ping), so dead ones are replaced instead of failing the first query.
+    options: dict[str, Any] = {} if sqlite else {"pool_pre_ping": True}
+    if name.startswith("postgresql") and "connect_timeout" not in name:
+        # An unreachable host fails within seconds instead of freezing the window for minutes.
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+    engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
+    from oncall.db import watch  # the app's own changes are told apart from other clients'
+
+    watch.track(engine)
     return engine
 
 

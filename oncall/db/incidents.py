@@ -80,7 +80,7 @@ def event_of(row: IncidentEventRow) -> Event:
     )
 
 
-def _event_row(incident_id: int, e: Event) -> IncidentEventRow:
+def _event_row(incident_id: int, e: Event, client_key: str | None = None) -> IncidentEventRow:
     mapping.require_aware(e.at, "event time")
     mapping.require_aware(e.recorded_at, "event recorded time")
     return IncidentEventRow(
@@ -93,6 +93,7 @@ def _event_row(incident_id: int, e: Event) -> IncidentEventRow:
         data=json.dumps(dict(e.data), ensure_ascii=False, sort_keys=True, default=str),
         backfilled=e.backfilled,
         private=e.private,
+        client_key=client_key,
     )
 
 
@@ -103,9 +104,9 @@ def _row(s: Session, incident_id: int) -> IncidentRow:
     return row
 
 
-def _store(s: Session, incident_id: int, e: Event) -> Event:
+def _store(s: Session, incident_id: int, e: Event, client_key: str | None = None) -> Event:
     """Insert one event; keeps the incident's summary and severity columns current."""
-    row = _event_row(incident_id, e)
+    row = _event_row(incident_id, e, client_key)
     s.add(row)
     if e.kind is EventKind.SEVERITY or (
         e.kind is EventKind.FIELD and e.data.get("field") == "summary"
@@ -203,20 +204,23 @@ def start_incident_in(
     return incident_of(row), runner
 
 
-def append_event(sessions: Sessions, incident_id: int, e: Event) -> Event:
+def append_event(
+    sessions: Sessions, incident_id: int, e: Event, client_key: str | None = None
+) -> Event:
     """Write one timeline event and commit it at once (its own transaction); returns it as
-    stored (with its id). The incident must be open, except for its own close event."""
+    stored (with its id). The incident must be open, except for its own close event.
+    ``client_key`` is the writer's unique id for the event (``oncall.db.outbox``)."""
     with sessions.begin() as s:
-        return append_event_in(s, incident_id, e)
+        return append_event_in(s, incident_id, e, client_key)
 
 
-def append_event_in(s: Session, incident_id: int, e: Event) -> Event:
+def append_event_in(s: Session, incident_id: int, e: Event, client_key: str | None = None) -> Event:
     """:func:`append_event` in the caller's session, committed with the rest of its
     transaction (so without the crash safety of one commit per event: not for a live run)."""
     row = _row(s, incident_id)
     if row.closed_at is not None:
         raise ValueError(f"incident {incident_id} is closed; its timeline is final")
-    return _store(s, incident_id, e)
+    return _store(s, incident_id, e, client_key)
 
 
 def append_events(sessions: Sessions, incident_id: int, events: Iterable[Event]) -> list[Event]:
@@ -235,14 +239,33 @@ def close_incident(
     *,
     actor: str = "",
     log_page: LogPage | None = None,
+    client_key: str | None = None,
 ) -> Incident:
     """Close an incident: an ``incident-closed`` event (committed first, on its own), then
     the incident marked closed and its engaged time logged as a page of the engineer
     running it, in one transaction: triggered at the opening, acknowledged at the first
-    action, resolved at ``at``. ``log_page`` replaces how the page is stored (tests).
+    action, resolved at ``at``. ``log_page`` replaces how the page is stored (tests);
+    ``client_key`` is the close event's (see :func:`append_event`).
     """
-    append_event(sessions, incident_id, _closing(at, outcome, actor))
+    append_event(sessions, incident_id, closing_event(at, outcome, actor), client_key)
+    return mark_closed(sessions, incident_id, at, outcome, log_page=log_page)
+
+
+def mark_closed(
+    sessions: Sessions,
+    incident_id: int,
+    at: datetime,
+    outcome: Outcome = Outcome.RESOLVED,
+    *,
+    log_page: LogPage | None = None,
+) -> Incident:
+    """The second half of :func:`close_incident` (its close event already stored): mark the
+    incident closed and log its engaged time, in one transaction. An incident already
+    closed is left as it is (a retried delivery closes nothing twice)."""
     with sessions.begin() as s:
+        row = _row(s, incident_id)
+        if row.closed_at is not None:
+            return incident_of(row)
         return _mark_closed(s, incident_id, at, outcome, log_page)
 
 
@@ -257,11 +280,12 @@ def close_incident_in(
 ) -> Incident:
     """:func:`close_incident` in the caller's session: the close event, the incident marked
     closed and its engaged time logged, all in the caller's transaction."""
-    append_event_in(s, incident_id, _closing(at, outcome, actor))
+    append_event_in(s, incident_id, closing_event(at, outcome, actor))
     return _mark_closed(s, incident_id, at, outcome, log_page)
 
 
-def _closing(at: datetime, outcome: Outcome, actor: str) -> Event:
+def closing_event(at: datetime, outcome: Outcome, actor: str = "") -> Event:
+    """The ``incident-closed`` event that closing at ``at`` with ``outcome`` writes."""
     mapping.require_aware(at, "incident close")
     return event(EventKind.CLOSED, at, f"Incident closed: {outcome.value}", actor=actor,
                  outcome=outcome.value)  # fmt: skip
