@@ -1,0 +1,352 @@
+"""Moving data between databases: this computer's SQLite file to a team server, a team server
+to a backup file, any oncall database into an empty one.
+
+:func:`copy_database` is a long job (a generator yielding :class:`CopyProgress`, like the jobs
+in ``oncall.jobs``; ``oncall.db`` sits below ``oncall.jobs``, so it has its own progress type
+with the same ``done``, ``total``, ``message`` and ``fraction``). It
+
+1. checks the source is at this build's schema head and the target holds no rows (a target
+   with rows is refused, naming a table that has some: nothing is ever overwritten);
+2. migrates the target to head with the real migrations (an empty, migrated database is what
+   is left behind if anything later fails);
+3. copies every table in foreign-key order, in batches (server-side cursors on the way in,
+   ``executemany`` on the way out: memory stays bounded for a million pages), inside ONE
+   transaction on the target, keeping primary keys and ``row_version`` values as they are;
+4. moves PostgreSQL's sequences past the copied ids, so the next insert gets a fresh one;
+5. counts every table on both sides before committing: a mismatch raises and rolls back.
+
+Stopping the generator early (a cancel) or any error rolls the target's transaction back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, Table, func, inspect, select, text
+from sqlalchemy.exc import DBAPIError
+
+from oncall.db import migrate
+from oncall.db.engine import make_engine, sqlite_url
+from oncall.db.models import Base
+
+__all__ = [
+    "BATCH_ROWS",
+    "BOOKKEEPING_TABLES",
+    "CopyProgress",
+    "CopyReport",
+    "CountMismatchError",
+    "SourceNotReadyError",
+    "TargetNotEmptyError",
+    "TransferError",
+    "backup_to_file",
+    "copied_tables",
+    "copy_database",
+]
+
+#: Rows read and written per batch: big enough for speed, small enough that a million-row
+#: paging history never sits in memory at once.
+BATCH_ROWS = 5000
+
+#: Tables that triggers fill (a change feed): they are never copied, nor counted, nor looked
+#: at when deciding whether a target is empty. A model can also mark its table with
+#: ``__table_args__ = {"info": {"bookkeeping": True}}``.
+BOOKKEEPING_TABLES = frozenset({"change_feed", "change_log", "changes"})
+
+
+class TransferError(RuntimeError):
+    """A copy that cannot start or did not finish; the message is for the user."""
+
+
+class SourceNotReadyError(TransferError):
+    """The source is not an oncall database at this build's schema."""
+
+
+class TargetNotEmptyError(TransferError):
+    """The target already holds rows (``table`` is one table that has some)."""
+
+    def __init__(self, table: str, rows: int) -> None:
+        super().__init__(
+            f"The target database is not empty: table {table} has {rows:,} row"
+            f"{'' if rows == 1 else 's'}. Copy into a new, empty database; nothing was changed."
+        )
+        self.table, self.rows = table, rows
+
+
+class CountMismatchError(TransferError):
+    """After copying, a table's row count on the target differs from the source's."""
+
+    def __init__(self, table: str, expected: int, found: int) -> None:
+        super().__init__(
+            f"Table {table}: the source has {expected:,} rows but the copy has {found:,}; "
+            "the copy was undone and the target left empty."
+        )
+        self.table, self.expected, self.found = table, expected, found
+
+
+@dataclass(frozen=True, slots=True)
+class CopyReport:
+    """What a finished copy checked: each table's rows, in copy order (source == target)."""
+
+    counts: tuple[tuple[str, int], ...]
+
+    @property
+    def rows(self) -> int:
+        """All rows copied."""
+        return sum(n for _, n in self.counts)
+
+    def summary(self) -> str:
+        """One line for people: "Checked: 20 tables, 104,233 rows, counts match"."""
+        return f"Checked: {len(self.counts)} tables, {self.rows:,} rows, counts match"
+
+    def table_lines(self) -> list[str]:
+        """Each table's count on a line, names aligned: for the CLI and the dialog."""
+        width = max((len(name) for name, _ in self.counts), default=0)
+        return [f"{name:<{width}}  {n:>12,}" for name, n in self.counts]
+
+
+@dataclass(frozen=True, slots=True)
+class CopyProgress:
+    """How far a copy has come: ``done`` of ``total`` rows, what it is doing now, and (on the
+    last value a copy yields, only) the ``report``. Shaped like ``oncall.jobs.Progress``."""
+
+    done: int
+    total: int
+    message: str = ""
+    report: CopyReport | None = None
+
+    @property
+    def fraction(self) -> float:
+        """Share done, 0.0 to 1.0 (1.0 for a copy with nothing to do)."""
+        return 1.0 if self.total <= 0 else min(1.0, self.done / self.total)
+
+
+def copied_tables() -> list[Table]:
+    """The tables a copy moves, parents before children (``alembic_version`` and trigger-kept
+    bookkeeping excluded)."""
+    return [
+        t
+        for t in Base.metadata.sorted_tables
+        if t.name != migrate.VERSION_TABLE
+        and t.name not in BOOKKEEPING_TABLES
+        and not t.info.get("bookkeeping")
+    ]
+
+
+def copy_database(
+    source: Engine, target: Engine, *, batch_rows: int = BATCH_ROWS
+) -> Iterator[CopyProgress]:
+    """Copy every row of ``source`` into the empty ``target`` (see the module docstring).
+
+    Raises :class:`SourceNotReadyError`, :class:`TargetNotEmptyError` (before anything is written),
+    :class:`CountMismatchError`, or :class:`TransferError` for a row the target refused (the table
+    is named). The last value yielded carries the :class:`CopyReport`.
+    """
+    if _same_database(source, target):
+        raise TransferError("The source and the target are the same database.")
+    yield CopyProgress(0, 0, "Checking the source")
+    _check_source(source)
+    yield CopyProgress(0, 0, "Checking the target")
+    _check_target_empty(target)
+    yield CopyProgress(0, 0, "Preparing the target's tables")
+    _upgrade(target)
+    _check_target_empty(target)  # another client could have written meanwhile
+    tables = copied_tables()
+    with _snapshot(source) as src:
+        expected = {t.name: _count(src, t) for t in tables}
+        total = sum(expected.values())
+        done = 0
+        yield CopyProgress(0, total, "Copying")
+        with target.begin() as dst:  # ONE transaction: a cancel or an error undoes it all
+            for table in tables:
+                for batch in _batches(src, table, batch_rows):
+                    _insert(dst, table, batch)
+                    done += len(batch)
+                    yield CopyProgress(done, total, f"Copying {table.name}")
+            if dst.dialect.name == "postgresql":
+                _reset_sequences(dst, tables)
+            yield CopyProgress(done, total, "Checking counts")
+            for table in tables:
+                found = _count(dst, table)
+                if found != expected[table.name]:
+                    raise CountMismatchError(table.name, expected[table.name], found)
+    report = CopyReport(tuple((t.name, expected[t.name]) for t in tables))
+    yield CopyProgress(total, total, report.summary(), report)
+
+
+def backup_to_file(
+    source: Engine, path: Path, *, overwrite: bool = False, batch_rows: int = BATCH_ROWS
+) -> Iterator[CopyProgress]:
+    """Copy ``source`` into a new SQLite file at ``path`` (a generator, as :func:`copy_database`).
+
+    An existing ``path`` is refused unless ``overwrite``. The copy is written next to it as
+    ``<name>.partial`` and only renamed to ``path`` once complete and checked, so ``path``
+    never holds half a backup; a cancel or an error removes the partial file.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise TransferError(f"{path} already exists; choose another name (nothing was changed).")
+    if not path.parent.is_dir():
+        raise TransferError(f"The folder {path.parent} does not exist.")
+    partial = path.with_name(path.name + ".partial")
+    _remove_sqlite(partial)  # a crashed earlier attempt's leftovers
+    engine = make_engine(sqlite_url(partial))
+    finished = False
+    try:
+        last = None
+        for step in copy_database(source, engine, batch_rows=batch_rows):
+            if step.report is not None:
+                last = step  # said only once the file has its final name
+                continue
+            yield step
+        engine.dispose()  # every pooled connection closed: the journal mode can change
+        # One self-contained file: fold the write-ahead log in and stop using it.
+        with contextlib.closing(sqlite3.connect(partial)) as conn:
+            conn.execute("PRAGMA journal_mode=DELETE")
+        partial.replace(path)
+        finished = True
+    finally:
+        engine.dispose()
+        if not finished:
+            _remove_sqlite(partial)
+    assert last is not None  # copy_database always ends with its report
+    yield last
+
+
+# ---------------------------------------------------------------------------------- checks
+
+
+def _same_database(a: Engine, b: Engine) -> bool:
+    return a.url.render_as_string(hide_password=True) == b.url.render_as_string(hide_password=True)
+
+
+def _check_source(source: Engine) -> None:
+    revision = migrate.current_revision(source)
+    head = migrate.head_revision()
+    if revision is None:
+        raise SourceNotReadyError(
+            "The source is not an oncall database (it has no schema version)."
+        )
+    if revision == head:
+        return
+    if any(r not in migrate.known_revisions() for r in revision.split(",")):
+        raise SourceNotReadyError(
+            f"The source is at schema {revision}, written by a newer oncall; this oncall "
+            f"knows schemas up to {head}. Update oncall to copy it."
+        )
+    raise SourceNotReadyError(
+        f"The source is at schema {revision}, older than this oncall's {head}. "
+        "Open it with oncall first (that upgrades it), then copy."
+    )
+
+
+def _check_target_empty(target: Engine) -> None:
+    """Refuse a target that holds anything we would overwrite or cannot place."""
+    with target.connect() as conn:
+        present = set(inspect(conn).get_table_names())
+        if not present:
+            return
+        if migrate.VERSION_TABLE not in present:
+            other = sorted(present)[0]
+            raise TransferError(
+                f"The target database holds tables that are not oncall's (e.g. {other}); "
+                "copy into a new, empty database. Nothing was changed."
+            )
+        revision = migrate.current_revision(target)
+        known = migrate.known_revisions()
+        if revision and any(r not in known for r in revision.split(",")):
+            raise TransferError(
+                f"The target database is at schema {revision}, written by a newer oncall; "
+                "nothing was changed."
+            )
+        for table in copied_tables():
+            if table.name in present:
+                rows = _count(conn, table)
+                if rows:
+                    raise TargetNotEmptyError(table.name, rows)
+
+
+def _upgrade(target: Engine) -> None:
+    # The advisory-locked upgrade for shared servers, where this build has one.
+    shared = getattr(migrate, "upgrade_shared", None)
+    if shared is not None and target.dialect.name == "postgresql":
+        shared(target)
+    else:
+        migrate.upgrade(target)
+
+
+# ---------------------------------------------------------------------------------- copying
+
+
+@contextlib.contextmanager
+def _snapshot(source: Engine) -> Iterator[Connection]:
+    """A connection that sees the source as of one moment, for every table (counts included)."""
+    with source.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # The sqlite3 driver begins only before writes; an explicit BEGIN makes every
+            # SELECT read one snapshot (WAL keeps writers going meanwhile).
+            conn.exec_driver_sql("BEGIN")
+        elif conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+
+
+def _count(conn: Connection, table: Table) -> int:
+    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def _batches(conn: Connection, table: Table, size: int) -> Iterator[list[dict]]:
+    """The table's rows in primary-key order, ``size`` at a time, streamed (a server-side
+    cursor on PostgreSQL; SQLite's cursor steps through the file as rows are fetched)."""
+    query = select(table).order_by(*table.primary_key.columns)
+    result = conn.execution_options(stream_results=True, yield_per=size).execute(query)
+    try:
+        for rows in result.partitions(size):
+            yield [row._asdict() for row in rows]
+    finally:
+        result.close()
+
+
+def _insert(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
+    try:
+        conn.execute(table.insert(), list(rows))  # executemany, ids and row_version as given
+    except DBAPIError as error:
+        detail = str(error.orig or error).strip().splitlines()[0]
+        first = rows[0] if rows else {}
+        key = ", ".join(f"{c.name}={first.get(c.name)!r}" for c in table.primary_key.columns)
+        raise TransferError(
+            f"The target refused a row of table {table.name} (batch from {key}): {detail}. "
+            "The copy was undone and the target left empty."
+        ) from error
+
+
+def _reset_sequences(conn: Connection, tables: Sequence[Table]) -> None:
+    """Move each serial/identity column's sequence to the highest copied id, so the next
+    insert continues after it (copied rows kept their ids; sequences did not move)."""
+    quote = conn.dialect.identifier_preparer
+    for table in tables:
+        for column in table.primary_key.columns:
+            seq = conn.execute(
+                text("SELECT pg_get_serial_sequence(:table, :column)"),
+                {"table": quote.format_table(table), "column": column.name},
+            ).scalar()
+            if seq is None:
+                continue  # not generated (a natural or composite key)
+            top = conn.execute(select(func.max(column))).scalar()
+            # setval(seq, n, false): the next value is n itself; an empty table restarts at 1.
+            conn.execute(
+                text("SELECT setval(CAST(:seq AS regclass), :next, false)"),
+                {"seq": seq, "next": (top or 0) + 1},
+            )
+
+
+def _remove_sqlite(path: Path) -> None:
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        p.unlink(missing_ok=True)
