@@ -13,6 +13,9 @@ from sqlalchemy import Connection, Engine, TypeDecorator
 
 from oncall.db.models import Base
 
+#: How long a PostgreSQL upgrade waits for a table lock held by someone else before failing.
+LOCK_TIMEOUT = "30s"
+
 
 def run_migrations(engine: Engine) -> None:
     """Migrate (or, for ``revision --autogenerate``, compare) through one connection."""
@@ -27,6 +30,10 @@ def run_migrations(engine: Engine) -> None:
             with conn.begin():
                 if sqlite:
                     conn.exec_driver_sql("BEGIN")
+                elif conn.dialect.name == "postgresql":
+                    # A table another client keeps busy makes the upgrade fail with a clear
+                    # error instead of waiting forever while every other query queues behind it.
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
                 context.configure(
                     connection=conn,
                     target_metadata=Base.metadata,
