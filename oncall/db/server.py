@@ -305,6 +305,12 @@ def check_connection(url: str, timeout: float = 5) -> ServerInfo:
                 found = [str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version")]
                 revision = ",".join(sorted(found)) or None
             tls = bool(conn.info.pgconn.ssl_in_use)
+    except psycopg.errors.InsufficientPrivilege:
+        raise ConnectionProblem(
+            "other",
+            f"User '{server.user}' may not read oncall's tables in '{server.database}' on "
+            f"{server.where}. Ask the server's administrator to grant that user access to them.",
+        ) from None
     except psycopg.Error as error:
         raise ConnectionProblem(
             "other", f"Connected to {server.where} but could not read from it: "
