@@ -25,9 +25,11 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import Connection, Engine, Table, func, inspect, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from oncall.db import migrate
 from oncall.db.engine import make_engine, sqlite_url
@@ -36,15 +38,23 @@ from oncall.db.models import Base
 __all__ = [
     "BATCH_ROWS",
     "BOOKKEEPING_TABLES",
+    "ConnectionLostError",
     "CopyProgress",
     "CopyReport",
     "CountMismatchError",
     "SourceNotReadyError",
+    "TargetExistsError",
     "TargetNotEmptyError",
     "TransferError",
+    "UnreachableError",
     "backup_to_file",
+    "check_reachable",
     "copied_tables",
+    "copy_between",
     "copy_database",
+    "location_url",
+    "place_label",
+    "sqlite_path",
 ]
 
 #: Rows read and written per batch: big enough for speed, small enough that a million-row
@@ -58,15 +68,40 @@ BOOKKEEPING_TABLES = frozenset({"change_feed", "change_log", "changes"})
 
 
 class TransferError(RuntimeError):
-    """A copy that cannot start or did not finish; the message is for the user."""
+    """A copy that cannot start or did not finish; the message is for the user.
+
+    ``refused`` is True for the errors raised before anything was written (a source or a
+    target that cannot be used: the command line exits 2 for these)."""
+
+    refused: ClassVar[bool] = False
 
 
 class SourceNotReadyError(TransferError):
     """The source is not an oncall database at this build's schema."""
 
+    refused = True
+
+
+class UnreachableError(TransferError):
+    """A database server could not be reached (the message says what to do)."""
+
+    refused = True
+
+
+class TargetExistsError(TransferError):
+    """A backup file would replace an existing file."""
+
+    refused = True
+
+
+class ConnectionLostError(TransferError):
+    """A server went away during the copy; the target was left as it was."""
+
 
 class TargetNotEmptyError(TransferError):
     """The target already holds rows (``table`` is one table that has some)."""
+
+    refused = True
 
     def __init__(self, table: str, rows: int) -> None:
         super().__init__(
@@ -188,7 +223,9 @@ def backup_to_file(
     """
     path = Path(path)
     if path.exists() and not overwrite:
-        raise TransferError(f"{path} already exists; choose another name (nothing was changed).")
+        raise TargetExistsError(
+            f"{path} already exists; choose another name (nothing was changed)."
+        )
     if not path.parent.is_dir():
         raise TransferError(f"The folder {path.parent} does not exist.")
     partial = path.with_name(path.name + ".partial")
@@ -214,6 +251,102 @@ def backup_to_file(
             _remove_sqlite(partial)
     assert last is not None  # copy_database always ends with its report
     yield last
+
+
+# ---------------------------------------------------------------------------------- places
+
+
+def location_url(where: str) -> str:
+    """What ``oncall db copy --to/--from`` take, as a SQLAlchemy URL: a URL as given (a
+    PostgreSQL one gets the psycopg driver, and the keyring's password when it has none),
+    anything else a SQLite file's path. The result may hold a password: show it only through
+    :func:`place_label`."""
+    from oncall.db import server
+
+    where = where.strip()
+    if "://" not in where:
+        return sqlite_url(Path(where).expanduser().absolute())
+    if not server.is_postgresql(where):
+        return where
+    url = make_url(where).set(drivername=server.DRIVER)
+    info = server.server_of(where)
+    if info is not None and url.password is None:
+        password = server.password_from_keyring(info)
+        if password:
+            url = url.set(password=password.reveal())
+    return url.render_as_string(hide_password=False)
+
+
+def place_label(url: str) -> str:
+    """A database for people: a SQLite file's path, else the URL without its password."""
+    from oncall.db import server
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return parsed.database
+    return server.redact(url)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a SQLite URL names (None for other databases and in-memory ones)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def check_reachable(url: str) -> None:
+    """Connect once to a PostgreSQL ``url``: raises :class:`UnreachableError` (a sentence
+    saying what to do, never the password) when that fails. Other databases pass."""
+    from oncall.db import server
+
+    if server.is_postgresql(url):
+        try:
+            server.check_connection(url)
+        except server.ConnectionProblem as problem:
+            raise UnreachableError(problem.message) from None
+
+
+def copy_between(
+    source_url: str, target_url: str, *, overwrite: bool = False, batch_rows: int = BATCH_ROWS
+) -> Iterator[CopyProgress]:
+    """Copy the database at ``source_url`` into ``target_url`` (URLs as :func:`location_url`
+    makes them): into a new backup file for a SQLite target (:func:`backup_to_file`, with
+    ``overwrite``), else into the empty database there (:func:`copy_database`).
+
+    Opens and closes its own engines. Both servers are tried first (:class:`UnreachableError`);
+    a connection lost midway raises :class:`ConnectionLostError`; no message holds a password.
+    """
+    source_file = sqlite_path(source_url)
+    if source_file is not None and not source_file.is_file():
+        raise SourceNotReadyError(f"There is no database at {source_file}.")
+    for url in (source_url, target_url):
+        check_reachable(url)
+    target_file = sqlite_path(target_url)
+    source = make_engine(source_url)
+    target = None
+    try:
+        if target_file is not None:
+            yield from backup_to_file(
+                source, target_file, overwrite=overwrite, batch_rows=batch_rows
+            )
+        else:
+            target = make_engine(target_url)
+            yield from copy_database(source, target, batch_rows=batch_rows)
+    except (OperationalError, InterfaceError) as error:
+        from oncall.db import server
+
+        detail = str(error.orig or error).strip().splitlines()[0] if str(error).strip() else ""
+        for url in (source_url, target_url):
+            detail = server.scrub(detail, make_url(url).password)
+        raise ConnectionLostError(
+            "Lost the connection to a database during the copy; the target was left as it "
+            f"was. ({detail})"
+        ) from None
+    finally:
+        source.dispose()
+        if target is not None:
+            target.dispose()
 
 
 # ---------------------------------------------------------------------------------- checks

@@ -271,3 +271,71 @@ def test_a_count_that_does_not_match_is_named_and_undone(
     with pytest.raises(transfer.CountMismatchError, match="Table page: the source has 2 rows"):
         run(copy_database(source, server))
     assert set(counts(server).values()) == {0}
+
+
+# ---------------------------------------------------------------------------------- oncall db copy
+
+
+def cli(*argv: str) -> int:
+    from oncall.cli.app import main
+
+    return main(["db", "copy", *argv])
+
+
+def test_cli_copies_the_apps_database_to_a_server_and_prints_the_counts(
+    source: Engine, pg_database, capsys: pytest.CaptureFixture[str]
+):
+    from tests.pg import PASSWORD
+
+    url = pg_database(migrated=False)
+    assert cli("--to", url) == 0
+    out, err = capsys.readouterr()
+    expected = counts(source)
+    assert out.splitlines()[-1] == (
+        f"Checked: {len(expected)} tables, {sum(expected.values()):,} rows, counts match"
+    )
+    assert any(line.split() == ["page", "2"] for line in out.splitlines())
+    assert "Copying page" in err
+    assert PASSWORD not in out + err
+    server = make_engine(url)
+    try:
+        assert every_row(server) == every_row(source)
+    finally:
+        server.dispose()
+
+    # Again: the server now has data, so it is refused with a plain message and exit 2.
+    assert cli("--to", url) == 2
+    out, err = capsys.readouterr()
+    assert "oncall: The target database is not empty: table" in err
+    assert "Traceback" not in err
+    assert PASSWORD not in out + err
+
+
+def test_cli_says_when_the_server_cannot_be_reached_without_the_password(
+    source: Engine, capsys: pytest.CaptureFixture[str]
+):
+    from tests.pg import free_port
+
+    url = f"postgresql://oncall:hunter2-secret@127.0.0.1:{free_port()}/team"
+    assert cli("--to", url) == 2
+    out, err = capsys.readouterr()
+    assert "Nothing answered at 127.0.0.1" in err
+    assert "hunter2" not in out + err
+
+
+def test_cli_backs_a_server_up_to_a_new_file(
+    source: Engine, pg_database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    url = pg_database(migrated=False)
+    assert cli("--to", url) == 0
+    backup = tmp_path / "server-backup.sqlite"
+    assert cli("--from", url, "--to", str(backup)) == 0
+    copy = make_engine(sqlite_url(backup))
+    try:
+        assert every_row(copy) == every_row(source)
+    finally:
+        copy.dispose()
+    capsys.readouterr()
+    assert cli("--from", url, "--to", str(backup)) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert cli("--from", url, "--to", str(backup), "--replace") == 0
