@@ -9,9 +9,19 @@ runner to :data:`RUNNERS` under ``"db ACTION"``: edit this file with small addit
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from oncall.cli.common import EXIT_FAILURE, EXIT_OK, CliError, Clock, Runner, print_json
+from oncall.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    CliError,
+    Clock,
+    Runner,
+    location,
+    print_json,
+)
 
 DB_STATUS_SCHEMA = "oncall.db.status/1"
 
@@ -42,17 +52,162 @@ def _add_status_parsers(actions: Any, common: argparse.ArgumentParser) -> None:
     )
 
 
+@dataclass(frozen=True)
+class _Chosen:
+    """The database the app would open, how it was chosen, and its URL (with password)."""
+
+    url: str
+    source: str  # "environment", "settings" or "default"
+    local_file: Path
+
+
+def _chosen(args: argparse.Namespace) -> _Chosen:
+    import os
+
+    from oncall.app import prepare_context
+    from oncall.db.server import DATABASE_URL_ENV
+
+    data_dir, demo = location(args)
+    ctx = prepare_context(data_dir, demo=demo)
+    if not demo and os.environ.get(DATABASE_URL_ENV, "").strip():
+        source = "environment"
+    elif ctx.settings.database == "server" and ctx.is_shared:
+        source = "settings"
+    else:
+        source = "default"
+    return _Chosen(ctx.database_url, source, ctx.paths.database)
+
+
+def _local_revision(path: Path) -> str | None:
+    """The SQLite file's schema revision, read-only (None: no file, or never migrated)."""
+    import sqlite3
+
+    from oncall.db.revisions import VERSION_TABLE
+
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return ",".join(sorted(str(r[0]) for r in rows)) or None
+
+
+def _schema_state(revision: str | None, head: str) -> str:
+    from oncall.db.revisions import known_revisions
+
+    if revision is None:
+        return "empty"
+    if revision == head:
+        return "current"
+    return "behind" if revision in known_revisions() else "newer"
+
+
+_SCHEMA_WORDS = {
+    "empty": "no oncall tables yet (they are made when oncall first opens it)",
+    "current": "up to date",
+    "behind": "older than this oncall (upgrade needed)",
+    "newer": "written by a newer oncall",
+}
+
+
 def _status(args: argparse.Namespace, clock: Clock) -> int:
-    """``db status``: being implemented."""
-    raise CliError("oncall db status is not available yet", EXIT_FAILURE)
+    """``db status``: which database, how it was chosen, its schema and whether it answers;
+    exit 1 when it does not."""
+    from oncall.db import server
+    from oncall.db.revisions import head_revision
+
+    chosen = _chosen(args)
+    shared = server.is_postgresql(chosen.url)
+    problem: server.ConnectionProblem | None = None
+    info: server.ServerInfo | None = None
+    if shared:
+        try:
+            info = server.check_connection(chosen.url)
+        except server.ConnectionProblem as error:
+            problem = error
+        revision = info.revision if info else None
+        reachable = info is not None
+    else:
+        revision = _local_revision(chosen.local_file)
+        reachable = True  # a missing file is made on first use
+    head = head_revision()
+    state = _schema_state(revision, head) if reachable else "unknown"
+    if args.json:
+        print_json(
+            {
+                "schema": DB_STATUS_SCHEMA,
+                "database": "server" if shared else "local",
+                "source": chosen.source,
+                "label": server.database_label(chosen.url),
+                "url": server.redact(chosen.url),
+                "reachable": reachable,
+                "revision": revision,
+                "app_revision": head,
+                "schema_state": state,
+                "server_version": info.version if info else None,
+                "tls": info.tls if info else None,
+                "problem": {"kind": problem.kind, "message": problem.message} if problem else None,
+            }
+        )
+        return EXIT_OK if reachable else EXIT_FAILURE
+    source = {"environment": f"from ${server.DATABASE_URL_ENV}", "settings": "from Settings",
+              "default": "the default"}[chosen.source]  # fmt: skip
+    print(f"Database: {server.database_label(chosen.url)} ({source})")
+    print(f"URL:      {server.redact(chosen.url)}")
+    if problem is not None:
+        print(f"Answers:  no ({problem.kind}): {problem.message}")
+        return EXIT_FAILURE
+    if info is not None:
+        print(f"Answers:  yes, PostgreSQL {info.version}, {'TLS' if info.tls else 'no TLS'}")
+    elif not chosen.local_file.exists():
+        print("File:     not made yet (oncall makes it when it first opens)")
+    print(f"Schema:   {revision or 'none'} (this oncall: {head}): {_SCHEMA_WORDS[state]}")
+    return EXIT_OK
 
 
 def _test(args: argparse.Namespace, clock: Clock) -> int:
-    """``db test``: being implemented."""
-    raise CliError("oncall db test is not available yet", EXIT_FAILURE)
+    """``db test``: connect once and say what happened (exit 1 with the reason if not)."""
+    from oncall.db import server
+    from oncall.db.revisions import head_revision
+
+    chosen = _chosen(args)
+    if not server.is_postgresql(chosen.url):
+        revision = _local_revision(chosen.local_file)
+        where = chosen.local_file if chosen.local_file.exists() else f"{chosen.local_file} (new)"
+        print(f"This computer: {where}; schema {revision or 'none'} (this oncall: "
+              f"{head_revision()})")  # fmt: skip
+        return EXIT_OK
+    try:
+        info = server.check_connection(chosen.url)
+    except server.ConnectionProblem as error:
+        raise CliError(error.message, EXIT_FAILURE) from None
+    print(info.summary())
+    return EXIT_OK
 
 
-_ = (EXIT_OK, print_json)  # used by the runners being written
+#: ``oncall credentials set database-password``: the team server's own keyring entry.
+DATABASE_PASSWORD = "database-password"
+
+
+def database_secret_name(args: argparse.Namespace, name: str) -> str:
+    """``name``, or for :data:`DATABASE_PASSWORD` the keyring entry of the team server the
+    app uses (``database:user@host:port/db``); a CliError when no team server is chosen."""
+    from oncall.db import server
+
+    if name != DATABASE_PASSWORD:
+        return name
+    found = server.server_of(_chosen(args).url)
+    if found is None:
+        raise CliError(
+            "No team server is chosen, so there is no database password to keep. Choose one "
+            f"in Settings → Database, or set ${server.DATABASE_URL_ENV} (without the password)."
+        )
+    return found.keyring_name
+
 
 # ---------------------------------------------------------------------- db copy
 

@@ -59,16 +59,20 @@ def add_parsers(commands: Any, imports: Any, exports: Any, common: argparse.Argu
         ("status", "where secrets are kept and whether NAME is stored"),
     ):
         sub = actions.add_parser(action, parents=[common], help=text)
-        sub.add_argument("name", metavar="NAME", help=f"e.g. {PAGERDUTY_TOKEN}")
+        sub.add_argument(
+            "name", metavar="NAME", help=f"e.g. {PAGERDUTY_TOKEN} or database-password"
+        )
 
 
 def _credentials(args: argparse.Namespace, clock: Clock) -> int:
     # The keyring only: no database.
     from oncall import credentials
+    from oncall.cli.database import database_secret_name
 
     name = args.name.strip()
     if not name or any(c.isspace() for c in name):
         raise CliError(f'"{args.name}" is not a secret name; e.g. {PAGERDUTY_TOKEN}')
+    name = database_secret_name(args, name)  # database-password: the team server's entry
     try:
         if args.action == "status":
             print(f"Passwords are stored in: {credentials.backend_name()}")

@@ -219,7 +219,7 @@ def password_from_keyring(settings: ServerSettings) -> Secret | None:
     try:
         return credentials.get_secret(settings.keyring_name)
     except credentials.SecretStoreUnavailable as error:
-        log.warning("No keyring for the database password: %s", error)
+        log.info("No keyring for the database password: %s", error)
         return None
 
 
