@@ -110,7 +110,7 @@ class ChangeWatch:
         self.engine = engine
         track(engine)
         self._own = _own(engine)
-        self._raw: Any = None
+        self._raw: Any = None  # the driver's connection, detached from the pool
         self._seen: list[int] = []  # pids of notifications since the last poll (PostgreSQL)
         self._version: int | None = None  # PRAGMA data_version (SQLite)
         self._own_commits = 0
@@ -145,10 +145,10 @@ class ChangeWatch:
     # ----- the two databases --------------------------------------------------------------
 
     def _connect(self) -> None:
-        raw = self.engine.raw_connection()
-        raw.detach()  # ours for good: never handed back to the pool while it LISTENs
-        self._raw = raw
-        driver = raw.driver_connection
+        pooled = self.engine.raw_connection()
+        driver = pooled.driver_connection
+        pooled.detach()  # ours for good: never handed back to the pool while it LISTENs
+        self._raw = driver
         if self.dialect == "postgresql":
             driver.rollback()  # the pool's ping may have opened a transaction
             driver.autocommit = True
@@ -160,7 +160,7 @@ class ChangeWatch:
                 self._own_commits = self._own.write_commits
 
     def _poll_postgresql(self) -> bool:
-        self._raw.driver_connection.execute("SELECT 1")  # delivers waiting notifications
+        self._raw.execute("SELECT 1")  # delivers waiting notifications
         seen, self._seen = self._seen, []
         with self._own.lock:
             own = set(self._own.pids)
@@ -176,7 +176,7 @@ class ChangeWatch:
         return moved and not ours
 
     def _data_version(self) -> int:
-        cursor = self._raw.driver_connection.execute("PRAGMA data_version")
+        cursor = self._raw.execute("PRAGMA data_version")
         try:
             return int(cursor.fetchone()[0])
         finally:
