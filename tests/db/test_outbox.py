@@ -29,7 +29,6 @@ class Outage:
     def _connect(self, *_args):
         if self.down:
             raise psycopg.OperationalError("connection failed: Connection refused")
-        return None
 
     def start(self) -> None:
         self.down = True
@@ -71,9 +70,7 @@ def _stored_texts(sessions, incident_id) -> list[str]:
 
 def _rows(sessions, incident_id) -> int:
     with sessions.begin() as s:
-        return s.scalar(
-            select(func.count()).where(IncidentEventRow.incident_id == incident_id)
-        )
+        return s.scalar(select(func.count()).where(IncidentEventRow.incident_id == incident_id))
 
 
 def test_events_are_written_at_once_while_the_server_is_there(ctx, box, started, now) -> None:
