@@ -4,19 +4,26 @@ Each runs inside the caller's transaction (``with sessions.begin() as s:``), so 
 commits or rolls back whole. Ids of new objects are ignored on input (pass 0) and set on output.
 Bad input (an end before its start, a naive instant, an unknown engineer or zone, a taken
 handle...) raises ValueError with a sentence the window can show as it is.
+
+No lost updates: an update or delete given a value whose ``row_version`` is non-zero (as read
+from the database) first checks the row is still at that version, and raises
+``conflicts.EditConflict`` (a ValueError) instead of overwriting a newer save; ``base`` (what
+the user started from) lets the conflict say who changed which field.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
-from oncall.db import mapping, queries
+from oncall.db import conflicts, mapping, queries
 from oncall.db.models import (
     EngineerRow,
     LeaveRow,
@@ -151,8 +158,9 @@ def add_team(s: Session, team: Team) -> Team:
     return mapping.team(row)
 
 
-def update_team(s: Session, team: Team) -> Team:
-    """Change a team's name, zone, description or lead."""
+def update_team(s: Session, team: Team, *, base: Team | None = None) -> Team:
+    """Change a team's name, zone, description or lead (checked against ``team.row_version``)."""
+    conflicts.ensure_current(s, "team", team.id, team.row_version, team, base)
     row = _team_row(s, team.id)
     row.name, row.zone = _check_team(s, team, own_id=team.id)
     row.description = team.description
@@ -199,8 +207,10 @@ def add_engineer(s: Session, engineer: Engineer, team_ids: tuple[int, ...] = ())
     return mapping.engineer(row)
 
 
-def update_engineer(s: Session, engineer: Engineer) -> Engineer:
-    """Change an engineer's details (name, handle, zone, contact, country, region, active)."""
+def update_engineer(s: Session, engineer: Engineer, *, base: Engineer | None = None) -> Engineer:
+    """Change an engineer's details (name, handle, zone, contact, country, region, active),
+    checked against ``engineer.row_version``."""
+    conflicts.ensure_current(s, "engineer", engineer.id, engineer.row_version, engineer, base)
     row = _engineer_row(s, engineer.id)
     _check_engineer(s, engineer, own_id=engineer.id)
     _fill_engineer(row, engineer)
@@ -280,6 +290,9 @@ def _version_row(version: RotationVersion, number: int) -> RotationVersionRow:
 
 
 def _rotation(s: Session, row: RotationRow) -> Rotation:
+    # Every change of a rotation (a version added or removed, too) raises its row version,
+    # so an editor holding the old one cannot save over it.
+    flag_modified(row, "name")
     s.flush()
     found = queries.get_rotation(s, row.id)
     assert found is not None
@@ -298,14 +311,30 @@ def add_rotation(s: Session, team_id: int, name: str, first: RotationVersion) ->
 
 
 def edit_rotation(
-    s: Session, rotation_id: int, version: RotationVersion, name: str | None = None
+    s: Session,
+    rotation_id: int,
+    version: RotationVersion,
+    name: str | None = None,
+    *,
+    expected: int = 0,
+    base: Rotation | conflicts.RotationEdit | None = None,
 ) -> Rotation:
     """Add a new version, in force from ``version.effective_from`` (normally now): the past keeps
     the old rules. A pending version that starts at or after the new one is replaced.
 
     The new version's number is one more than the highest the rotation holds (replaced
     pending versions included), so ledger provenance keeps pointing at the rules it meant.
+
+    ``expected`` (non-zero) is the rotation's ``row_version`` the editor started from
+    (``base``, a rotation or, after a conflict, the merge's starting point): a newer one
+    raises ``conflicts.EditConflict`` and nothing is written.
     """
+    if expected:
+        start = base if not isinstance(base, Rotation) else conflicts.rotation_edit(base)
+        yours = conflicts.RotationEdit(name if name is not None else "", version)
+        if name is None and start is not None:
+            yours = replace(yours, name=start.name)
+        conflicts.ensure_current(s, "rotation", rotation_id, expected, yours, start)
     row = _rotation_row(s, rotation_id)
     _check_version(s, version)
     if name is not None:
@@ -318,8 +347,17 @@ def edit_rotation(
     return _rotation(s, row)
 
 
-def undo_rotation_version(s: Session, rotation_id: int, version: int) -> Rotation:
-    """Remove one version (the undo of an edit); the earlier version is in force again."""
+def undo_rotation_version(
+    s: Session, rotation_id: int, version: int, *, expected: int = 0
+) -> Rotation:
+    """Remove one version (the undo of an edit); the earlier version is in force again.
+
+    ``expected`` (non-zero) is the rotation's ``row_version`` just after that edit: if someone
+    saved since, undoing would drop their change too, so ``conflicts.EditConflict`` is raised
+    (yours: the earlier rules; base: the version being undone).
+    """
+    if expected and not conflicts.claim(s, "rotation", rotation_id, expected):
+        _undo_conflict(s, rotation_id, version, expected)
     row = _rotation_row(s, rotation_id)
     target = [v for v in row.versions if v.version == version]
     if not target:
@@ -330,14 +368,70 @@ def undo_rotation_version(s: Session, rotation_id: int, version: int) -> Rotatio
     return _rotation(s, row)
 
 
-def end_rotation(s: Session, rotation_id: int, at: datetime | None) -> Rotation:
-    """Stop a rotation at ``at`` (its past shifts stay in the ledger); ``None`` restarts it."""
+def _undo_conflict(s: Session, rotation_id: int, version: int, expected: int) -> None:
+    s.expire_all()
+    current = queries.get_rotation(s, rotation_id)
+    if current is None:
+        raise conflicts.EditConflict("rotation", "", deleted=True, row_id=rotation_id)
+    theirs = conflicts.rotation_edit(current)
+    undone = next((v for v in current.versions if v.version == version), None)
+    earlier = [v for v in current.versions if v.version < version]
+    if undone is None or not earlier:
+        # Their edit replaced the version being undone: nothing of ours is left to take back.
+        raise conflicts.EditConflict(
+            "rotation",
+            current.name,
+            theirs_version=current.row_version,
+            theirs=theirs,
+            row_id=rotation_id,
+        )
+    yours = conflicts.RotationEdit(current.name, earlier[-1], expected)
+    base = conflicts.RotationEdit(current.name, undone, expected)
+    fields = conflicts.diff("rotation", theirs, yours, base)
+    raise conflicts.EditConflict(
+        "rotation",
+        current.name,
+        fields,
+        theirs_version=current.row_version,
+        theirs=theirs,
+        yours=yours,
+        names={e.id: e.name for e in queries.list_engineers(s, include_inactive=True)},
+        row_id=rotation_id,
+    )
+
+
+def end_rotation(
+    s: Session, rotation_id: int, at: datetime | None, *, expected: int = 0
+) -> Rotation:
+    """Stop a rotation at ``at`` (its past shifts stay in the ledger); ``None`` restarts it.
+
+    ``expected`` (non-zero): the rotation's ``row_version`` the caller saw (EditConflict if
+    someone saved it since)."""
+    if expected:
+        _claim_or_refuse(s, "rotation", rotation_id, expected)
     row = _rotation_row(s, rotation_id)
     row.ends_at = None if at is None else _utc(at, "The end of the rotation")
     return _rotation(s, row)
 
 
 # -- overrides, swaps, leave --------------------------------------------------------------
+
+
+def _claim_or_refuse(s: Session, kind: str, row_id: int, expected: int) -> None:
+    # For actions that are not a form's fields (remove, end): no per-field choice, just refuse.
+    if conflicts.claim(s, kind, row_id, expected):
+        return
+    s.expire_all()
+    theirs, saved_at = conflicts.current(s, kind, row_id)
+    raise conflicts.EditConflict(
+        kind,
+        conflicts.label_of(theirs),
+        deleted=theirs is None,
+        theirs_version=theirs.row_version if theirs is not None else None,
+        theirs=theirs,
+        saved_at=saved_at,
+        row_id=row_id,
+    )
 
 
 def add_override(s: Session, override: Override) -> Override:
@@ -360,8 +454,11 @@ def add_override(s: Session, override: Override) -> Override:
     return mapping.override(row)
 
 
-def delete_override(s: Session, override_id: int) -> None:
-    """Remove an override."""
+def delete_override(s: Session, override_id: int, *, expected: int = 0) -> None:
+    """Remove an override; ``expected`` (non-zero): the ``row_version`` the caller saw, so a row
+    someone changed or removed meanwhile raises ``conflicts.EditConflict``."""
+    if expected:
+        _claim_or_refuse(s, "override", override_id, expected)
     row = s.get(OverrideRow, override_id)
     if row is None:
         raise ValueError(f"There is no override with id {override_id}; was it already removed?")
@@ -386,8 +483,11 @@ def add_swap(s: Session, swap: Swap) -> Swap:
     return mapping.swap(row)
 
 
-def delete_swap(s: Session, swap_id: int) -> None:
-    """Remove a swap."""
+def delete_swap(s: Session, swap_id: int, *, expected: int = 0) -> None:
+    """Remove a swap; ``expected`` (non-zero): the ``row_version`` the caller saw, so a row
+    someone changed or removed meanwhile raises ``conflicts.EditConflict``."""
+    if expected:
+        _claim_or_refuse(s, "swap", swap_id, expected)
     row = s.get(SwapRow, swap_id)
     if row is None:
         raise ValueError(f"There is no swap with id {swap_id}; was it already removed?")
@@ -411,8 +511,11 @@ def add_leave(s: Session, leave: Leave) -> Leave:
     return mapping.leave(row)
 
 
-def delete_leave(s: Session, leave_id: int) -> None:
-    """Remove leave."""
+def delete_leave(s: Session, leave_id: int, *, expected: int = 0) -> None:
+    """Remove leave; ``expected`` (non-zero): the ``row_version`` the caller saw, so a row
+    someone changed or removed meanwhile raises ``conflicts.EditConflict``."""
+    if expected:
+        _claim_or_refuse(s, "leave", leave_id, expected)
     row = s.get(LeaveRow, leave_id)
     if row is None:
         raise ValueError(f"There is no leave with id {leave_id}; was it already removed?")

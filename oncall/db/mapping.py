@@ -44,9 +44,9 @@ if TYPE_CHECKING:  # annotations only: fastread must stay free of SQLAlchemy
     )
 
 #: Column order of the plain-value conversions below (a ``SELECT`` of these feeds ``*_of``).
-TEAM_COLUMNS = ("id", "name", "zone", "description", "lead_engineer_id")
+TEAM_COLUMNS = ("id", "name", "zone", "description", "lead_engineer_id", "row_version")
 ENGINEER_COLUMNS = (
-    "id", "name", "handle", "zone", "email", "phone", "country", "region", "active",
+    "id", "name", "handle", "zone", "email", "phone", "country", "region", "active", "row_version",
 )  # fmt: skip
 SHIFT_COLUMNS = (
     "team_id", "role", "engineer_id", "starts_at", "ends_at", "frozen", "kind",
@@ -65,17 +65,29 @@ def weekdays_of(mask: int) -> frozenset[int]:
 
 
 def team_of(
-    id: int, name: str, zone: str, description: str, lead_engineer_id: int | None = None
+    id: int,
+    name: str,
+    zone: str,
+    description: str,
+    lead_engineer_id: int | None = None,
+    row_version: int = 0,
 ) -> Team:
     """A team from its column values (in ``TEAM_COLUMNS`` order)."""
     return Team(
-        id=id, name=name, zone=zone, description=description, lead_engineer_id=lead_engineer_id
+        id=id,
+        name=name,
+        zone=zone,
+        description=description,
+        lead_engineer_id=lead_engineer_id,
+        row_version=row_version,
     )
 
 
 def team(row: TeamRow) -> Team:
     """A team row as a domain team."""
-    return team_of(row.id, row.name, row.zone, row.description, row.lead_engineer_id)
+    return team_of(
+        row.id, row.name, row.zone, row.description, row.lead_engineer_id, row.row_version
+    )
 
 
 def engineer_of(
@@ -88,6 +100,7 @@ def engineer_of(
     country: str,
     region: str,
     active: bool,
+    row_version: int = 0,
 ) -> Engineer:
     """An engineer from its column values (in ``ENGINEER_COLUMNS`` order)."""
     return Engineer(
@@ -100,6 +113,7 @@ def engineer_of(
         country=country,
         region=region,
         active=bool(active),
+        row_version=row_version,
     )
 
 
@@ -115,6 +129,7 @@ def engineer(row: EngineerRow) -> Engineer:
         row.country,
         row.region,
         row.active,
+        row.row_version,
     )
 
 
@@ -148,6 +163,7 @@ def rotation(row: RotationRow) -> Rotation:
         name=row.name,
         versions=tuple(rotation_version(v) for v in sorted(row.versions, key=lambda v: v.version)),
         ends_at=row.ends_at,
+        row_version=row.row_version,
     )
 
 
@@ -163,6 +179,7 @@ def override(row: OverrideRow) -> Override:
         role=Role(row.role),
         note=row.note,
         reason=row.reason or "",
+        row_version=row.row_version,
     )
 
 
@@ -176,6 +193,7 @@ def swap(row: SwapRow) -> Swap:
         created_at=row.created_at,
         note=row.note,
         reason=row.reason or "",
+        row_version=row.row_version,
     )
 
 
@@ -188,6 +206,7 @@ def leave(row: LeaveRow) -> Leave:
         end=row.ends_at,
         kind=LeaveKind(row.kind),
         note=row.note,
+        row_version=row.row_version,
     )
 
 

@@ -61,6 +61,9 @@ class Engineer:
     country: str = ""
     region: str = ""
     active: bool = True
+    # The stored row's version when read (0: new or unknown); a save expecting it refuses to
+    # overwrite a newer one (oncall/db/conflicts.py). Not part of equality: same content, equal.
+    row_version: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,7 @@ class Team:
     zone: str = "UTC"
     description: str = ""
     lead_engineer_id: int | None = None
+    row_version: int = field(default=0, compare=False)  # see Engineer.row_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +128,7 @@ class Rotation:
     name: str
     versions: tuple[RotationVersion, ...]
     ends_at: datetime | None = None
+    row_version: int = field(default=0, compare=False)  # see Engineer.row_version
 
     @property
     def current(self) -> RotationVersion:
@@ -144,6 +149,7 @@ class Override:
     role: Role = Role.PRIMARY
     note: str = ""
     reason: str = ""  # why it went ahead despite the planning guard's concerns ("" if none)
+    row_version: int = field(default=0, compare=False)  # see Engineer.row_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +163,7 @@ class Swap:
     created_at: datetime
     note: str = ""
     reason: str = ""  # why it went ahead despite the planning guard's concerns ("" if none)
+    row_version: int = field(default=0, compare=False)  # see Engineer.row_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +176,7 @@ class Leave:
     end: datetime
     kind: LeaveKind = LeaveKind.VACATION
     note: str = ""
+    row_version: int = field(default=0, compare=False)  # see Engineer.row_version
 
 
 @dataclass(frozen=True, slots=True)
