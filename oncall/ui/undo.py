@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from oncall.app import ReadOnlyDatabase
+from oncall.db.conflicts import EditConflict
 
 
 class ActionCommand(QUndoCommand):
@@ -31,6 +32,7 @@ def push_edit(
     do: Callable[[], None],
     undo: Callable[[], None],
     after: Callable[[], None] | None = None,
+    on_conflict: Callable[[EditConflict], None] | None = None,
 ) -> str | None:
     """Run an edit through the undo stack; returns the refusal's message if it was refused.
 
@@ -39,13 +41,26 @@ def push_edit(
     off: a team database from a newer oncall) the command never reaches the undo history and
     the message is returned for the screen to show. ``after`` runs after every
     successful do and every undo, once the change is saved.
+
+    Someone else's newer save (``EditConflict``, raised by a do, a redo or an undo that
+    expected an older version) changes nothing: the command leaves the history (its undo
+    would no longer be true) and ``on_conflict`` gets the conflict to show.
     """
     errors: list[str] = []
     command: ActionCommand
 
+    def conflicted(exc: EditConflict) -> None:
+        command.setObsolete(True)  # Qt drops an obsolete command, after an undo or redo too
+        if on_conflict is not None:
+            on_conflict(exc)
+
     def guarded() -> None:
         try:
             do()
+        except EditConflict as exc:
+            errors.append(str(exc))
+            conflicted(exc)
+            return
         except (ValueError, ReadOnlyDatabase) as exc:
             errors.append(str(exc))
             command.setObsolete(True)  # Qt drops an obsolete command instead of keeping it
@@ -54,7 +69,11 @@ def push_edit(
             after()
 
     def reverted() -> None:
-        undo()
+        try:
+            undo()
+        except EditConflict as exc:
+            conflicted(exc)
+            return
         if after is not None:
             after()
 
