@@ -167,7 +167,7 @@ def main() -> int:
     print(
         f"check: {sum(r.page_count for r in rows):,} pages, "
         f"{sum(r.interruption_count for r in rows):,} interruptions, "
-        f"{sum(len(r.interrupted_nights) for r in rows):,} interrupted nights, "
+        f"{sum(r.interrupted_night_count for r in rows):,} interrupted nights, "
         f"{sum(r.oncall_hours for r in rows):,.0f} on-call hours"
     )
     verdict = "PASS" if full <= TARGET_S else "FAIL"

@@ -202,8 +202,8 @@ def _load_json(load: Any) -> dict[str, Any]:
         "pages": load.page_count,
         "interruptions": load.interruption_count,
         "night_pages": load.night_page_count,
-        "interrupted_nights": len(load.interrupted_nights),
-        "rest_deficit_nights": len(load.rest_deficit_nights),
+        "interrupted_nights": load.interrupted_night_count,
+        "rest_deficit_nights": load.rest_deficit_night_count,
         "engaged_hours": hours(load.engaged),
     }
 
@@ -243,8 +243,8 @@ def _report_load(args: argparse.Namespace, clock: Clock) -> int:
             str(r.page_count),
             str(r.interruption_count),
             str(r.night_page_count),
-            str(len(r.interrupted_nights)),
-            str(len(r.rest_deficit_nights)),
+            str(r.interrupted_night_count),
+            str(r.rest_deficit_night_count),
             f"{r.engaged.total:.1f}",
         )
         for r in rows

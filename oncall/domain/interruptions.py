@@ -62,9 +62,9 @@ def engagement_end(page: Page, settings: LoadSettings = DEFAULT_SETTINGS) -> dat
     return end if end > page.triggered_at else page.triggered_at
 
 
-# Writers of Interruption's slots. The merge below builds each interruption in place, in this
-# module, before anyone can see it: a frozen dataclass's ``__init__`` pays a generic
-# ``object.__setattr__`` per field, and a two-year report builds tens of thousands of them.
+# Writers of Interruption's slots. Interruptions are built in place, in this module, before
+# anyone can see them: a frozen dataclass's ``__init__`` pays a generic ``object.__setattr__``
+# per field, and a drill-down can build tens of thousands of them.
 _FIELDS = ("engineer_id", "start", "end", "pages")
 assert {f.name for f in dataclasses.fields(Interruption)} == set(_FIELDS)  # every one written
 _set_engineer, _set_start, _set_end, _set_pages = (
@@ -72,23 +72,31 @@ _set_engineer, _set_start, _set_end, _set_pages = (
 )
 
 
-def _engineer_interruptions(pages: Sequence[Page], settings: LoadSettings) -> list[Interruption]:
-    """D3 for one engineer's pages, sorted by trigger time; the result is ordered by start (an
-    interruption only ever opens at the page being read)."""
+def merge_spans(
+    pages: Sequence[Page],
+    settings: LoadSettings,
+    members: list[list[Page]] | None = None,
+) -> tuple[list[datetime], list[datetime]]:
+    """D3 for one engineer's pages, sorted by trigger time, as two parallel lists: the start and
+    the engagement end (D4) of each interruption, ordered by start (an interruption only ever
+    opens at the page being read). With ``members``, each interruption's pages are appended to
+    it as one list.
+
+    The load report calls this without ``members``: it needs only the numbers, and builds no
+    object per interruption, so the collector has nothing new to walk afterwards.
+    """
+    starts: list[datetime] = []
+    ends: list[datetime] = []
     if not pages:
-        return []
-    engineer = pages[0].engineer_id
+        return starts, ends
     window = settings.merge_window
-    found: list[Interruption] = []
-    open_incidents: dict[str, Interruption] = {}  # incident key -> the interruption it engaged
-    current: Interruption | None = None  # the interruption opened last...
+    open_incidents: dict[str, int] = {}  # incident key -> the interruption it engaged
+    current = -1  # the interruption opened last...
     current_until = pages[0].triggered_at  # ...which pages before this join (anchored window)
     excluded = tuple(settings.exclude_channels)  # identity/str compare, no Enum hashing
     exclude_low = settings.exclude_low_urgency
     low = Urgency.LOW
     assumed = settings.assumed_engagement
-    new = object.__new__
-    set_engineer, set_start, set_end, set_pages = _set_engineer, _set_start, _set_end, _set_pages
     # This loop runs once per page of the whole history: engagement_end is inlined and the
     # merge window is compared against a precomputed limit (no timedelta per page).
     for page in pages:
@@ -105,27 +113,47 @@ def _engineer_interruptions(pages: Sequence[Page], settings: LoadSettings) -> li
             end = t
         key = page.incident_key
         group = open_incidents.get(key)  # "" is never stored: no incident, no group
-        if group is None or t >= group.end:  # no incident being worked: this page's own
+        if group is None or t >= ends[group]:  # no incident being worked: this page's own
             if t < current_until:  # within the merge window of the last one opened (one is:
                 # until then current_until is the first trigger, which no page precedes)
                 group = current
             else:
-                group = current = new(Interruption)
-                set_engineer(group, engineer)
-                set_start(group, t)
-                set_end(group, end)
-                set_pages(group, (page,))
-                found.append(group)
+                group = current = len(starts)
+                starts.append(t)
+                ends.append(end)
+                if members is not None:
+                    members.append([page])
                 current_until = t + window
                 if key:
                     open_incidents[key] = group
                 continue
             if key:
                 open_incidents[key] = group
-        # Concatenation, not (*pages, page): half the cost, and this runs for every re-page.
-        set_pages(group, group.pages + (page,))  # noqa: RUF005
-        if end > group.end:
-            set_end(group, end)
+        if members is not None:
+            members[group].append(page)
+        if end > ends[group]:
+            ends[group] = end
+    return starts, ends
+
+
+def _engineer_interruptions(pages: Sequence[Page], settings: LoadSettings) -> list[Interruption]:
+    """D3 for one engineer's pages, sorted by trigger time, as :class:`Interruption` values
+    ordered by start."""
+    members: list[list[Page]] = []
+    starts, ends = merge_spans(pages, settings, members)
+    if not starts:
+        return []
+    engineer = pages[0].engineer_id
+    new = object.__new__
+    set_engineer, set_start, set_end, set_pages = _set_engineer, _set_start, _set_end, _set_pages
+    found: list[Interruption] = []
+    for t, end, group in zip(starts, ends, members, strict=True):
+        i = new(Interruption)
+        set_engineer(i, engineer)
+        set_start(i, t)
+        set_end(i, end)
+        set_pages(i, tuple(group))
+        found.append(i)
     return found
 
 

@@ -20,13 +20,14 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from oncall.domain.bands import (
     DEFAULT_SETTINGS,
     BandHours,
     LoadSettings,
+    Timeline,
     accumulate,
     band_at,
     day_cuts,
@@ -41,6 +42,7 @@ from oncall.domain.interruptions import (
     engagements,
     interrupting,
     interruptions,
+    merge_spans,
 )
 from oncall.domain.intervals import Span, union
 from oncall.domain.model import Band, Engineer, Leave, Page, Shift
@@ -48,6 +50,8 @@ from oncall.domain.nights import (
     Night,
     _start,
     file_interruptions,
+    file_spans,
+    night_counts,
     night_key,
     night_values,
     night_window,
@@ -152,6 +156,27 @@ def days_on_call(
 
 
 @dataclass(frozen=True, slots=True)
+class _History:
+    """What a report's drill-down lists are computed from, when first read: the engineer's
+    pages from a day before the period to its end (sorted by trigger), their holidays and the
+    settings. Two reports of the same history have the same lists."""
+
+    pages: tuple[Page, ...]
+    holidays: Collection[date]
+    settings: LoadSettings
+
+
+@dataclass(frozen=True, slots=True)
+class _Detail:
+    """The drill-down lists of one :class:`EngineerLoad`, built on first use."""
+
+    interruptions: tuple[Interruption, ...]
+    interruptions_by_band: Mapping[Band, tuple[Interruption, ...]]
+    nights: tuple[Night, ...]
+    engaged_spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class EngineerLoad:
     """One engineer's load over ``[start, end)``, counted in their local time, with the lists
     behind every number (for drill-down).
@@ -162,6 +187,14 @@ class EngineerLoad:
     - ``nights``: disturbed nights whose sleep window starts in the period (D5-D8).
     - ``engaged``: engaged time (union of engagement intervals, D4) in the period, by band.
     - ``shifts``: the counted shifts (roles primary and secondary by default) meeting the period.
+
+    The counts (``interruption_count``, ``night_page_count``, ``night_count``,
+    ``interrupted_night_count``, ``rest_deficit_night_count``, ``fragmented_night_count``) are
+    computed with the report; the lists behind them (``interruptions``,
+    ``interruptions_by_band``, ``nights``, ``engaged_spans`` and what derives from them) are
+    built from the same history the first time one is read, so a table of 40 people over two
+    years does not build the ~50,000 interruptions nobody opens. Equal reports have equal
+    inputs, hence equal lists.
     """
 
     engineer: Engineer
@@ -170,13 +203,44 @@ class EngineerLoad:
     oncall: BandHours
     days_on_call: tuple[date, ...]
     pages: tuple[Page, ...]
-    interruptions: tuple[Interruption, ...]
-    interruptions_by_band: Mapping[Band, tuple[Interruption, ...]]
-    nights: tuple[Night, ...]
     engaged: BandHours
-    engaged_spans: tuple[Span, ...]
     shifts: tuple[Shift, ...]
     oncall_spans: tuple[Span, ...]
+    interruption_count: int
+    night_page_count: int
+    night_count: int
+    interrupted_night_count: int
+    rest_deficit_night_count: int
+    fragmented_night_count: int
+    history: _History = field(repr=False)
+    _detail: _Detail | None = field(default=None, repr=False, compare=False)
+
+    def _lists(self) -> _Detail:
+        detail = self._detail
+        if detail is None:
+            detail, _ = _details(self.engineer, self.history, self.start, self.end)
+            object.__setattr__(self, "_detail", detail)  # a cache: the value never changes
+        return detail
+
+    @property
+    def interruptions(self) -> tuple[Interruption, ...]:
+        """Interruptions starting in the period (D3), in order of start."""
+        return self._lists().interruptions
+
+    @property
+    def interruptions_by_band(self) -> Mapping[Band, tuple[Interruption, ...]]:
+        """The same interruptions by the band they started in (every band a key)."""
+        return self._lists().interruptions_by_band
+
+    @property
+    def nights(self) -> tuple[Night, ...]:
+        """Disturbed nights whose sleep window starts in the period (D5-D8), by key."""
+        return self._lists().nights
+
+    @property
+    def engaged_spans(self) -> tuple[Span, ...]:
+        """Engaged time in the period: the union of engagement intervals (D4), clipped."""
+        return self._lists().engaged_spans
 
     @property
     def oncall_hours(self) -> float:
@@ -194,19 +258,9 @@ class EngineerLoad:
         return len(self.pages)
 
     @property
-    def interruption_count(self) -> int:
-        """Interruptions starting in the period (D3)."""
-        return len(self.interruptions)
-
-    @property
     def night_pages(self) -> tuple[Interruption, ...]:
         """Interruptions that started in the sleep band."""
         return self.interruptions_by_band[Band.SLEEP]
-
-    @property
-    def night_page_count(self) -> int:
-        """How many interruptions started in the sleep band."""
-        return len(self.night_pages)
 
     @property
     def out_of_hours_interruptions(self) -> tuple[Interruption, ...]:
@@ -249,6 +303,37 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _timeline(
+    zone: str, tz: tzinfo, start: datetime, end: datetime, settings: LoadSettings
+) -> Timeline:
+    """The zone's band pieces around the period: from the look-back day (and one more, for
+    the night it may end) to two days after the end (the last night's window)."""
+    return day_cuts(zone, settings).timeline(
+        (start - _LOOKBACK).astimezone(tz).date() - _DAY, end.astimezone(tz).date() + 2 * _DAY
+    )
+
+
+def _details(
+    engineer: Engineer, history: _History, start: datetime, end: datetime
+) -> tuple[_Detail, list[timedelta]]:
+    """The drill-down lists of a report, from its history (what :func:`_load` counts), and the
+    engaged time by band as :func:`sweep_engagement` tallies it."""
+    settings = history.settings
+    zone = engineer.zone or "UTC"
+    found = _engineer_interruptions(history.pages, settings)
+    timeline = _timeline(zone, zone_info(zone), start, end, settings)
+    in_window, by_band, merged = file_interruptions(found, timeline, history.holidays, start)
+    inside: list[Span] = []
+    touching, tally = sweep_engagement(*merged, timeline, history.holidays, start, end, inside)
+    in_period = bisect_left(found, start, key=_start)  # found is sorted by start
+    return _Detail(
+        interruptions=tuple(found[in_period:]),
+        interruptions_by_band={b: tuple(v) for b, v in by_band.items()},
+        nights=tuple(night_values(in_window, touching, timeline.nights, settings, start, end)),
+        engaged_spans=tuple(inside),
+    ), tally
+
+
 def _load(
     engineer: Engineer,
     shifts: Sequence[Shift],
@@ -258,22 +343,48 @@ def _load(
     start: datetime,
     end: datetime,
     settings: LoadSettings,
+    *,
+    lists: bool = False,
 ) -> EngineerLoad:
-    """The load of one engineer from their own shifts, pages (sorted by trigger) and leave."""
+    """The load of one engineer from their own shifts, pages (sorted by trigger) and leave.
+
+    Only numbers are computed here (no object per interruption or night): the interruptions'
+    starts and ends (D3/D4), then one sweep over the zone's band pieces gives each its band and
+    night, a second one the merged engagement's nights and hours by band. The lists behind the
+    numbers are built from the same pages by :func:`_details` when first read; a caller that
+    reads them anyway (risk) passes ``lists=True`` to build them at once and count from them.
+    """
     zone = engineer.zone or "UTC"
     tz = zone_info(zone)
     lo = bisect_left(pages, start - _LOOKBACK, key=_trigger)
     first = bisect_left(pages, start, lo, key=_trigger)
     last = bisect_left(pages, end, first, key=_trigger)
-    found = _engineer_interruptions(pages[lo:last], settings)
-    # One sweep over the zone's band pieces gives each interruption its band and its night,
-    # a second one each merged engagement its nights and its hours by band.
-    timeline = day_cuts(zone, settings).timeline(
-        (start - _LOOKBACK).astimezone(tz).date() - _DAY, end.astimezone(tz).date() + 2 * _DAY
-    )
-    in_window, by_band, merged = file_interruptions(found, timeline, holidays, start)
-    touching, tally, engaged_spans = sweep_engagement(merged, timeline, holidays, start, end)
-    in_period = bisect_left(found, start, key=_start)  # found is sorted by start
+    source = tuple(pages[lo:last])
+    history = _History(source, holidays, settings)
+    detail: _Detail | None = None
+    if lists:
+        detail, tally = _details(engineer, history, start, end)
+        found_nights = detail.nights
+        counts = (
+            len(detail.interruptions),
+            len(detail.interruptions_by_band[Band.SLEEP]),
+            len(found_nights),
+            sum(n.interrupted for n in found_nights),
+            sum(n.rest_deficit for n in found_nights),
+            sum(n.fragmented for n in found_nights),
+        )
+    else:
+        starts, ends = merge_spans(source, settings)
+        timeline = _timeline(zone, tz, start, end, settings)
+        keys, bands, merged = file_spans(starts, ends, timeline, holidays, start)
+        touching, tally = sweep_engagement(*merged, timeline, holidays, start, end)
+        disturbed = set(keys)
+        disturbed.discard(None)
+        counts = (
+            len(starts) - bisect_left(starts, start),
+            bands.count(Band.SLEEP),
+            *night_counts(disturbed, touching, timeline.nights, settings, start, end),
+        )
     roles = settings.oncall_roles
     counted = tuple(
         sorted(
@@ -291,14 +402,18 @@ def _load(
         end=end,
         oncall=oncall,
         days_on_call=tuple(whole_days),
-        pages=tuple(pages[first:last]),
-        interruptions=tuple(found[in_period:]),
-        interruptions_by_band={b: tuple(v) for b, v in by_band.items()},
-        nights=tuple(night_values(in_window, touching, timeline.nights, settings, start, end)),
+        pages=source[first - lo :],
         engaged=BandHours(*(t / _HOUR for t in tally)),
-        engaged_spans=tuple(engaged_spans),
         shifts=counted,
         oncall_spans=tuple(spans),
+        interruption_count=counts[0],
+        night_page_count=counts[1],
+        night_count=counts[2],
+        interrupted_night_count=counts[3],
+        rest_deficit_night_count=counts[4],
+        fragmented_night_count=counts[5],
+        history=history,
+        _detail=detail,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from bisect import bisect_right
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -134,8 +134,51 @@ def nights(
     )
     first = found[0].start
     in_window, _, merged = file_interruptions(found, timeline, (), first)
-    touching, _, _ = sweep_engagement(merged, timeline, (), first, first)
+    touching, _ = sweep_engagement(*merged, timeline, (), first, first)
     return night_values(in_window, touching, timeline.nights, settings)
+
+
+def file_spans(
+    starts: Sequence[datetime],
+    ends: Sequence[datetime],
+    timeline: Timeline,
+    holidays: Collection[date],
+    start: datetime,
+) -> tuple[list[date | None], list[Band | None], tuple[list[datetime], list[datetime]]]:
+    """One sweep of the timeline over interruptions given as parallel lists of starts (sorted)
+    and engagement ends: the key of the night whose sleep window holds each start (None
+    outside), the band each started in (None before ``start``), and the union of their
+    engagement intervals (D4) as parallel lists of starts and ends. No object per
+    interruption: the lists hold the timeline's own dates and bands."""
+    keys: list[date | None] = []
+    bands: list[Band | None] = []
+    lows: list[datetime] = []
+    highs: list[datetime] = []
+    add_key, add_band = keys.append, bands.append
+    timeline_starts, info = timeline.starts, timeline.info
+    j = 0  # the piece holding the last start (the first piece, before the first)
+    lo = hi = None  # the engagement union being built
+    for t, e in zip(starts, ends, strict=True):
+        j = bisect_right(timeline_starts, t, j + 1) - 1  # the piece holding t, from the last on
+        day, workday, offday, key, weekend = info[j]
+        add_key(key)
+        if t >= start:
+            add_band(offday if weekend or (holidays and day in holidays) else workday)
+        else:
+            add_band(None)
+        if e > t:  # intervals.union, in one pass: the starts come sorted
+            if hi is not None and t <= hi:
+                if e > hi:
+                    hi = e
+            else:
+                if hi is not None:
+                    lows.append(lo)
+                    highs.append(hi)
+                lo, hi = t, e
+    if hi is not None:
+        lows.append(lo)
+        highs.append(hi)
+    return keys, bands, (lows, highs)
 
 
 def file_interruptions(
@@ -143,76 +186,67 @@ def file_interruptions(
     timeline: Timeline,
     holidays: Collection[date],
     start: datetime,
-) -> tuple[dict[date, list[Interruption]], dict[Band, list[Interruption]], list[Span]]:
-    """One sweep of the timeline over interruptions sorted by start: those inside each night's
-    sleep window (by night key), those starting at or after ``start`` by the band they started
-    in, and the union of their engagement intervals (D4)."""
+) -> tuple[
+    dict[date, list[Interruption]],
+    dict[Band, list[Interruption]],
+    tuple[list[datetime], list[datetime]],
+]:
+    """:func:`file_spans` for interruptions sorted by start: those inside each night's sleep
+    window (by night key), those starting at or after ``start`` by the band they started in,
+    and the union of their engagement intervals (D4) as parallel lists of starts and ends."""
+    keys, bands, merged = file_spans(
+        [i.start for i in found], [i.end for i in found], timeline, holidays, start
+    )
     in_window: dict[date, list[Interruption]] = {}
-    business: list[Interruption] = []
-    off_hours: list[Interruption] = []
-    sleep: list[Interruption] = []
-    merged: list[Span] = []
-    starts, info = timeline.starts, timeline.info
-    j = 0  # the piece holding the last start (the first piece, before the first)
+    by_band: dict[Band, list[Interruption]] = {Band.BUSINESS: [], Band.OFF_HOURS: [],
+                                               Band.SLEEP: []}  # fmt: skip
+    business, off_hours, sleep = by_band.values()
     sleep_band, business_band = Band.SLEEP, Band.BUSINESS  # compared by identity, never hashed
-    lo = hi = None  # the engagement union being built
-    for i in found:
-        t, e = i.start, i.end
-        j = bisect_right(starts, t, j + 1) - 1  # the piece holding t, from the last one on
-        day, workday, offday, key, weekend = info[j]
+    for i, key, band in zip(found, keys, bands, strict=True):
         if key is not None:
             window = in_window.get(key)
             if window is None:
                 in_window[key] = [i]
             else:
                 window.append(i)
-        if t >= start:
-            band = offday if weekend or (holidays and day in holidays) else workday
-            if band is sleep_band:
-                sleep.append(i)
-            elif band is business_band:
-                business.append(i)
-            else:
-                off_hours.append(i)
-        if e > t:  # intervals.union, in one pass: the starts come sorted
-            if hi is not None and t <= hi:
-                if e > hi:
-                    hi = e
-            else:
-                if hi is not None:
-                    merged.append((lo, hi))
-                lo, hi = t, e
-    if hi is not None:
-        merged.append((lo, hi))
-    by_band = {Band.BUSINESS: business, Band.OFF_HOURS: off_hours, Band.SLEEP: sleep}
+        if band is None:
+            continue
+        if band is sleep_band:
+            sleep.append(i)
+        elif band is business_band:
+            business.append(i)
+        else:
+            off_hours.append(i)
     return in_window, by_band, merged
 
 
 def sweep_engagement(
-    merged: Sequence[Span],
+    lows: Sequence[datetime],
+    highs: Sequence[datetime],
     timeline: Timeline,
     holidays: Collection[date],
     start: datetime,
     end: datetime,
-) -> tuple[dict[date, list[Span]], list[timedelta], list[Span]]:
-    """One sweep of the timeline over merged engagement spans (sorted, disjoint): each night's
-    engaged spans clipped to its sleep window; the engagement inside ``[start, end)`` as
-    ``[business, off-hours, sleep, weekend, holiday]`` (what ``bands.accumulate`` would give)
-    and as the spans clipped to it."""
+    inside: list[Span] | None = None,
+) -> tuple[dict[date, list[Span]], list[timedelta]]:
+    """One sweep of the timeline over merged engagement spans (sorted, disjoint, given as
+    parallel lists of starts and ends): each night's engaged spans clipped to its sleep window,
+    and the engagement inside ``[start, end)`` as ``[business, off-hours, sleep, weekend,
+    holiday]`` (what ``bands.accumulate`` would give). With ``inside``, the spans clipped to
+    the period are appended to it."""
     windows = timeline.nights
     starts, info = timeline.starts, timeline.info
     n = len(starts)
     touching: dict[date, list[Span]] = {}
-    inside: list[Span] = []
     business = off_hours = sleep = weekend = holiday = _ZERO
     sleep_band, business_band = Band.SLEEP, Band.BUSINESS
     k = 0
-    for a, b in merged:
+    for a, b in zip(lows, highs, strict=True):
         k = bisect_right(starts, a, k + 1) - 1
         # The part of the span inside the period; empty (ca >= cb) for lookback engagement.
         ca = a if a > start else start
         cb = b if b < end else end
-        if b > start and a < end:
+        if inside is not None and b > start and a < end:
             inside.append((ca, cb))
         m, seen = k, None
         while m < n and starts[m] < b:
@@ -247,7 +281,54 @@ def sweep_engagement(
                     if is_holiday:
                         holiday += length
             m += 1
-    return touching, [business, off_hours, sleep, weekend, holiday], inside
+    return touching, [business, off_hours, sleep, weekend, holiday]
+
+
+def _night_facts(
+    disturbed: Collection[date],
+    touching: dict[date, list[Span]],
+    windows: dict[date, Span],
+    settings: LoadSettings,
+    since: datetime | None,
+    until: datetime | None,
+) -> Iterator[tuple[date, datetime, datetime, list[Span], bool, timedelta, int]]:
+    """``(key, start, end, engaged spans, interrupted, longest rest, wake episodes)`` of every
+    night with an interruption in its window (``disturbed``) or engagement touching it, by
+    key; with ``since``/``until``, only windows starting in ``[since, until)``."""
+    overlap_needed = settings.night_overlap
+    resettle, gap = settings.resettle, settings.rewake_gap
+    no_spans: list[Span] = []
+    for key in sorted(disturbed | touching.keys()):
+        start, end = windows[key]
+        if (since is not None and start < since) or (until is not None and start >= until):
+            continue
+        spans = touching.get(key, no_spans)
+        interrupted = key in disturbed or any(b - a >= overlap_needed for a, b in spans)
+        rest = _longest_rest(spans, start, end, resettle)
+        yield key, start, end, spans, interrupted, rest, _wake_episodes(spans, gap)
+
+
+def night_counts(
+    disturbed: Collection[date],
+    touching: dict[date, list[Span]],
+    windows: dict[date, Span],
+    settings: LoadSettings,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[int, int, int, int]:
+    """How many nights :func:`night_values` would give, and of them how many are interrupted,
+    rest-deficit and fragmented, without building them. ``disturbed`` is a set of night keys
+    with an interruption inside their window."""
+    count = interrupted_count = deficit_count = fragmented_count = 0
+    min_rest = settings.min_continuous_rest
+    for *_, interrupted, rest, episodes in _night_facts(
+        disturbed, touching, windows, settings, since, until
+    ):
+        count += 1
+        interrupted_count += interrupted
+        deficit_count += rest < min_rest
+        fragmented_count += episodes >= 2
+    return count, interrupted_count, deficit_count, fragmented_count
 
 
 # Writers of Night's slots: nights are built in place below, before anyone can see them (a
@@ -269,28 +350,21 @@ def night_values(
     """The :class:`Night` of every key with an interruption in its window or engagement
     touching it, by key; with ``since``/``until``, only windows starting in ``[since, until)``."""
     result = []
-    overlap_needed = settings.night_overlap
-    resettle, gap = settings.resettle, settings.rewake_gap
     min_rest = settings.min_continuous_rest
-    no_spans: list[Span] = []
     new = object.__new__
     (set_key, set_start, set_end, set_interruptions, set_engaged, set_episodes, set_rest,
      set_interrupted, set_deficit) = _NIGHT_SETTERS  # fmt: skip
-    for key in sorted(in_window.keys() | touching.keys()):
-        start, end = windows[key]
-        if (since is not None and start < since) or (until is not None and start >= until):
-            continue
-        spans = touching.get(key, no_spans)
+    for key, start, end, spans, interrupted, rest, episodes in _night_facts(
+        in_window.keys(), touching, windows, settings, since, until
+    ):
         inside = in_window.get(key)
-        interrupted = inside is not None or any(b - a >= overlap_needed for a, b in spans)
-        rest = _longest_rest(spans, start, end, resettle)
         night = new(Night)
         set_key(night, key)
         set_start(night, start)
         set_end(night, end)
         set_interruptions(night, () if inside is None else tuple(inside))
         set_engaged(night, tuple(spans))
-        set_episodes(night, _wake_episodes(spans, gap))
+        set_episodes(night, episodes)
         set_rest(night, rest)
         set_interrupted(night, interrupted)
         set_deficit(night, rest < min_rest)

@@ -10,6 +10,13 @@ Typical use (the Wellbeing screen, ``oncall report risk``)::
     found = assess_team(engineers, shifts, pages, leave, holidays_by_engineer, now)
     found[0].level, found[0].headline, [r.reason for r in found[0].reasons]
     marked = outliers(found)  # engineers at >= 2x the team median of C1 (9.9)
+
+History (9.6) runs from each engineer's first shift or first page. The inputs are usually a
+window (the 90-day baseline); pass ``since`` (engineer id -> their first shift or page ever,
+``oncall.exchange.history`` reads it) so someone with a long history whose first shift in
+the window is recent is not taken for a newcomer. "Partial" means what 9.6 says: less than
+28 days of history, so the chronic rules C1-C4 could not be evaluated; T1 alone needing its
+90 days does not make an assessment partial.
 """
 
 from __future__ import annotations
@@ -65,6 +72,8 @@ __all__ = [
 ]
 
 _DAY = timedelta(days=1)
+#: The rules that need the chronic window's history (9.6): without it the assessment is partial.
+CHRONIC_HISTORY_RULES = frozenset({"C1", "C2", "C3", "C4"})
 
 
 # --- assessing ---------------------------------------------------------------------------
@@ -94,8 +103,10 @@ def _assess_one(
     rs: RiskSettings,
     ls: LoadSettings,
     team_zone: str,
+    since: datetime | None = None,
 ) -> Assessment:
-    """The assessment from one engineer's own shifts, pages (sorted by trigger) and leave."""
+    """The assessment from one engineer's own shifts, pages (sorted by trigger) and leave;
+    ``since`` is their first shift or page ever, when known beyond the inputs."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     warnings: list[str] = []
@@ -111,11 +122,15 @@ def _assess_one(
     first_seen = [s.start for s in shifts if s.start < now]
     if pages and pages[0].triggered_at < now:
         first_seen.append(pages[0].triggered_at)
+    if since is not None and since < now:
+        first_seen.append(since)
     history = now - min(first_seen) if first_seen else None
     last = bisect_left(pages, now, key=_trigger)
     upto = pages[:last]  # nothing triggered at or after now is known yet
-    load = _load(subject, shifts, upto, leave, holidays, chronic_start, now, ls)
-    baseline = _load(subject, shifts, upto, leave, holidays, baseline_start, chronic_start, ls)
+    load = _load(subject, shifts, upto, leave, holidays, chronic_start, now, ls, lists=True)
+    baseline = _load(
+        subject, shifts, upto, leave, holidays, baseline_start, chronic_start, ls, lists=True
+    )
     newest = latest_night(now, zone, ls)
     oldest = newest - timedelta(days=rs.acute_days - 1)
     nights = [n for n in load.nights if oldest <= n.key <= newest]
@@ -134,7 +149,10 @@ def _assess_one(
         engineer_id=engineer.id,
         at=now,
         level=_combine(results, rs),
-        partial=any(r.outcome is Outcome.INSUFFICIENT for r in results),
+        partial=any(
+            r.outcome is Outcome.INSUFFICIENT and r.rule in CHRONIC_HISTORY_RULES
+            for r in results
+        ),
         rules=ordered,
         advisories=(advice,),
         warnings=tuple(warnings),
@@ -151,11 +169,13 @@ def assess(
     settings: RiskSettings = DEFAULT_RISK,
     load_settings: LoadSettings = DEFAULT_SETTINGS,
     team_zone: str = "UTC",
+    since: datetime | None = None,
 ) -> Assessment:
     """One engineer's on-call load risk at ``now`` (burnout.md 9.5-9.6). Other engineers'
     shifts, pages and leave are ignored; pages at or after ``now`` are not yet known.
     ``holidays`` are the engineer's public holidays; ``team_zone`` reads an engineer without
-    a zone (with a warning)."""
+    a zone (with a warning); ``since`` is their first shift or page ever, when the inputs
+    are only a window of their history."""
     me = engineer.id
     with _collector_paused():
         return _assess_one(
@@ -168,6 +188,7 @@ def assess(
             settings,
             load_settings,
             team_zone,
+            since,
         )
 
 
@@ -198,10 +219,12 @@ def assess_team(
     settings: RiskSettings = DEFAULT_RISK,
     load_settings: LoadSettings = DEFAULT_SETTINGS,
     team_zone: str = "UTC",
+    since: Mapping[int, datetime] | None = None,
 ) -> list[Assessment]:
     """The assessment of each engineer at ``now``, in the order given (inputs grouped by
-    engineer once)."""
+    engineer once); ``since`` maps engineer ids to their first shift or page ever."""
     holidays_by_engineer = holidays_by_engineer or {}
+    since = since or {}
     with _collector_paused():
         by_shift, by_page, by_leave = _group(shifts, pages, leave)
         return [
@@ -215,6 +238,7 @@ def assess_team(
                 settings,
                 load_settings,
                 team_zone,
+                since.get(e.id),
             )
             for e in engineers
         ]
@@ -232,9 +256,10 @@ def trend(
     settings: RiskSettings = DEFAULT_RISK,
     load_settings: LoadSettings = DEFAULT_SETTINGS,
     team_zone: str = "UTC",
+    since: datetime | None = None,
 ) -> list[tuple[datetime, Level]]:
     """The level once a week for the past ``weeks`` weeks, oldest first, the last at ``now``
-    (each point sees only what was known then)."""
+    (each point sees only what was known then; ``since`` as for :func:`assess`)."""
     me = engineer.id
     with _collector_paused():
         mine_s = [s for s in shifts if s.engineer_id == me]
@@ -244,7 +269,7 @@ def trend(
         for k in range(weeks - 1, -1, -1):
             at = now - timedelta(weeks=k)
             a = _assess_one(engineer, mine_s, mine_p, mine_l, holidays, at, settings,
-                            load_settings, team_zone)  # fmt: skip
+                            load_settings, team_zone, since)  # fmt: skip
             points.append((at, a.level))
         return points
 

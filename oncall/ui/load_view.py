@@ -144,8 +144,8 @@ def value(row: LoadRow, column: int) -> float | int | str:
         6: load.page_count,
         7: load.interruption_count,
         8: load.night_page_count,
-        9: len(load.interrupted_nights),
-        10: len(load.rest_deficit_nights),
+        9: load.interrupted_night_count,
+        10: load.rest_deficit_night_count,
         11: load.engaged_hours,
     }[column]
 
@@ -692,7 +692,7 @@ class LoadView(QWidget):
         zone = team.zone if team is not None else self.zone
         a = self.start.astimezone(_tz(zone))
         b = (self.end - timedelta(seconds=1)).astimezone(_tz(zone))
-        nights = sum(len(r.load.interrupted_nights) for r in self.rows)
+        nights = sum(r.load.interrupted_night_count for r in self.rows)
         pages = len(self.pages)
         return (
             f"{a.day} {a:%b} – {b.day} {b:%b %Y}: {pages} {'page' if pages == 1 else 'pages'}, "

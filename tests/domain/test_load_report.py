@@ -17,9 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oncall.domain.load import (
+    DEFAULT_SETTINGS,
     Band,
     Interruption,
     Night,
+    _load,
     band_at,
     engineer_load,
     interruptions,
@@ -147,3 +149,43 @@ def test_any_period_counts_exactly_the_interruptions_starting_in_it(seed, count,
     plain = [i for i in interruptions(mine) if start <= i.start < end]
     assert row.interruptions == tuple(plain)
     assert row.page_count == sum(start <= p.triggered_at < end for p in mine)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 300), st.integers(0, 50), st.integers(1, 20))
+def test_counts_computed_with_the_report_match_the_lists_built_on_first_read(
+    seed, count, offset_days, length_days
+):
+    # The report counts without building interruptions and nights; the drill-down lists are
+    # built from the same history when first read, and must agree with every count.
+    pages = history(seed, count)
+    start = START + timedelta(days=offset_days)
+    end = start + timedelta(days=length_days)
+    holidays = {1: frozenset({start.date(), (start + timedelta(days=3)).date()})}
+    for row in team_load([ADA, KAI], shifts(), pages, [], holidays, start, end):
+        assert row.interruption_count == len(row.interruptions)
+        assert row.night_page_count == len(row.night_pages)
+        assert row.night_count == len(row.nights)
+        assert row.interrupted_night_count == len(row.interrupted_nights)
+        assert row.rest_deficit_night_count == len(row.rest_deficit_nights)
+        assert row.fragmented_night_count == len(row.fragmented_nights)
+        assert sum(len(v) for v in row.interruptions_by_band.values()) == row.interruption_count
+        mine = [p for p in pages if p.engineer_id == row.engineer.id]
+        own = [s for s in shifts() if s.engineer_id == row.engineer.id]
+        eager = _load(row.engineer, own, mine, [], holidays.get(row.engineer.id, frozenset()),
+                      start, end, DEFAULT_SETTINGS, lists=True)  # fmt: skip
+        assert eager == row  # the counts too: the lists built first, then counted
+        assert eager.engaged == row.engaged
+
+
+def test_drill_down_lists_are_built_once_and_do_not_change_equality():
+    pages = history(seed=3)
+    rows = team_load([ADA, KAI], shifts(), pages, [], {}, START, END)
+    again = team_load([ADA, KAI], shifts(), pages, [], {}, START, END)
+    assert rows[0].interruptions is rows[0].interruptions  # read twice, built once
+    assert rows[0].nights is rows[0].nights
+    assert rows == again  # one side's lists read, the other's not: still equal
+    assert rows[0].interruptions == again[0].interruptions
+    assert rows[0] != rows[1]
+    assert "history" not in repr(rows[0])
+    assert "_detail" not in repr(rows[0])
