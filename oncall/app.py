@@ -111,6 +111,18 @@ class AppContext:
         else:
             raise DatabaseNotOpen("The database is not open yet.")
 
+    def close(self) -> None:
+        """Close the database's connections (and a snapshot); the context is not open after.
+        A command-line run calls it before exiting, so no connection outlives its command."""
+        if self.is_open:
+            bind = self.sessions.kw.get("bind")
+            if bind is not None:
+                bind.dispose()
+            self.sessions = NOT_OPEN
+        if self.snapshot is not None:
+            self.snapshot.close()
+            self.snapshot = None
+
     def save_settings(self, settings: Settings) -> None:
         """Keep new preferences in memory and on disk."""
         self.settings = settings

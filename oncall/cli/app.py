@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from oncall.cli import calendar, database, pagerduty, pages, plan, schedule, team, triage
-from oncall.cli.common import EXIT_FAILURE, EXIT_OK, CliError, Clock, Runner
+from oncall.cli.common import EXIT_FAILURE, EXIT_OK, CliError, Clock, Runner, close_contexts
 
 _AREAS = (team, schedule, pagerduty, pages, calendar, triage, plan, database)
 #: Every command, by its words; an area adds its own (no two areas share a key).
@@ -92,12 +92,15 @@ def main(argv: Sequence[str], *, clock: Callable[[], datetime] | None = None) ->
         return EXIT_OK
     except Exception as error:  # the last resort: say what happened, never a traceback
         from oncall.db.migrate import DatabaseTooNew
+        from oncall.db.server import ConnectionProblem
 
-        if isinstance(error, DatabaseTooNew):
+        if isinstance(error, DatabaseTooNew | ConnectionProblem):  # sentences already
             print(f"oncall: {error}", file=sys.stderr)
         else:
             print(f"oncall: error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_FAILURE
+    finally:
+        close_contexts()
 
 
 def _run(args: argparse.Namespace, clock: Clock) -> int:

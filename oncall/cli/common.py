@@ -60,7 +60,19 @@ def open_context(args: argparse.Namespace, clock: Clock) -> AppContext:
     from oncall import app
 
     data_dir, demo = location(args)
-    return app.open_context(data_dir, demo=demo, clock=real_clock(clock))
+    ctx = app.open_context(data_dir, demo=demo, clock=real_clock(clock))
+    _opened.append(ctx)
+    return ctx
+
+
+_opened: list[AppContext] = []
+
+
+def close_contexts() -> None:
+    """Close every context :func:`open_context` opened (``main`` calls it as a command ends):
+    a team server's connections are closed, not left to the garbage collector."""
+    while _opened:
+        _opened.pop().close()
 
 
 # ---------------------------------------------------------------------------------- instants

@@ -22,3 +22,11 @@ def other_sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     migrate.check_and_upgrade(engine, paths.backups)
     yield make_session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def cli_uses_ctx_database(ctx, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CLI command run by the test opens the ``ctx`` database: on PostgreSQL through
+    ``ONCALL_DATABASE_URL`` (on SQLite the CLI finds the same file in ``data_dir`` anyway)."""
+    if backend == "postgresql":
+        monkeypatch.setenv("ONCALL_DATABASE_URL", ctx.database_url)

@@ -236,6 +236,7 @@ def test_password_through_a_real_secret_service(seeded_team: Seeded, collection:
             backend.delete_password("oncall", caldav_publish.PASSWORD_SECRET)
 
 
+@pytest.mark.usefixtures("cli_uses_ctx_database")
 def test_cli_publish_runs_both_targets(
     seeded_team: Seeded, collection: str, tmp_path: Path
 ) -> None:

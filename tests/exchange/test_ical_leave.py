@@ -135,6 +135,7 @@ def test_broken_files_say_where_and_save_nothing(
     assert _leave(seeded_team) == []
 
 
+@pytest.mark.usefixtures("cli_uses_ctx_database")
 def test_cli_dry_run_then_import(seeded_team: Seeded, capsys: pytest.CaptureFixture[str]) -> None:
     ctx = seeded_team.ctx
     argv = ["import", "leave", str(DATA / "google_ada.ics"), "--engineer", "ada",

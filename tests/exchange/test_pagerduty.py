@@ -438,6 +438,7 @@ def cli(args: list[str], now: datetime) -> int:
     return main(args, clock=lambda: now)
 
 
+@pytest.mark.usefixtures("cli_uses_ctx_database")
 def test_cli_without_a_token_says_how_to_store_one(
     seeded_team: Seeded, paged_october: FakePagerDuty, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -460,6 +461,7 @@ def test_cli_without_a_token_says_how_to_store_one(
     assert paged_october.requests == []
 
 
+@pytest.mark.usefixtures("cli_uses_ctx_database")
 def test_cli_imports_with_the_stored_token_and_prints_json(
     seeded_team: Seeded,
     paged_october: FakePagerDuty,
@@ -510,6 +512,7 @@ def test_cli_imports_with_the_stored_token_and_prints_json(
     assert again["batch_id"] is None
 
 
+@pytest.mark.usefixtures("cli_uses_ctx_database")
 def test_cli_names_unmatched_users_and_a_bad_token(
     seeded_team: Seeded,
     paged_october: FakePagerDuty,
