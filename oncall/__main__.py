@@ -229,10 +229,15 @@ def _open(ctx: AppContext) -> AppContext | None:
     from PySide6.QtWidgets import QMessageBox
 
     from oncall.app import open_database
-    from oncall.db.migrate import DatabaseTooNew
+    from oncall.db.migrate import DatabaseTooNew, SchemaBehind
 
     try:
         return open_database(ctx)
+    except SchemaBehind as behind:  # a team database: upgrading it is the user's choice
+        log.warning("The team database needs an upgrade: %s", behind)
+        from oncall.ui.schema_dialog import ask_to_upgrade
+
+        return _open(ctx) if ask_to_upgrade(behind) else None
     except DatabaseTooNew as exc:
         log.error("Refused a newer database: %s", exc)
         box = QMessageBox(

@@ -54,6 +54,7 @@ __all__ = [
     "backup_sqlite",
     "check_and_upgrade",
     "current_revision",
+    "describe_failure",
     "head_revision",
     "is_shared",
     "known_revisions",
@@ -230,6 +231,23 @@ def upgrade_shared(
             return True
         finally:
             _release_schema_lock(lock)
+
+
+def describe_failure(error: BaseException) -> str:
+    """What went wrong in :func:`upgrade_shared`, in plain words for the window and the CLI:
+    the server's own message (first line, no SQL, no link) and what state it left."""
+    if isinstance(error, SchemaLockTimeout | UpgradeCancelled | DatabaseTooNew):
+        return str(error)
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        said = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+        detail = said or type(error.orig).__name__
+    else:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        detail = detail or type(error).__name__
+    return (
+        f"The upgrade failed: {detail.rstrip('.')}. Nothing was changed: the upgrade runs "
+        "in one transaction, and the team database is as it was."
+    )
 
 
 def _take_schema_lock(
