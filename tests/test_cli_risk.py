@@ -50,11 +50,17 @@ def test_report_risk_table_and_at(capsys, tmp_path) -> None:
     assert "not a medical one" in out.splitlines()[0]
     assert "▲ ELEVATED" in out
     assert "7 out-of-hours interruptions in the last 28 days (elevated at 7, high at 19)" in out
-    # A year earlier nothing of the story has happened yet, and the history is short.
+    # A year earlier nothing of the story has happened yet, and the history is short: about
+    # a month since the rotations began, too little for T1 (90 days) for everyone; partial
+    # (less than 28 days) only for whoever had not been on call or paged yet.
     code, out, _ = run(capsys, tmp_path, "report", "risk", "--team", "Platform", "--at",
                        "2025-11-22T23:30Z", "--json")  # fmt: skip
     document = json.loads(out)
-    assert all(e["partial"] for e in document["engineers"])
+    for e in document["engineers"]:
+        rules = {r["rule"]: r["outcome"] for r in e["rules"]}
+        assert rules["T1"] == "insufficient_data"
+        assert e["partial"] == (rules["C2"] == "insufficient_data")
+    assert any(not e["partial"] for e in document["engineers"])
 
 
 def test_report_risk_refuses_a_bad_instant_and_an_unknown_team(capsys, tmp_path) -> None:

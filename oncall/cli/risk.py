@@ -67,7 +67,7 @@ def report_risk(args: argparse.Namespace, clock: Clock) -> int:
         found = gather_for_risk(s, at, team_id=team.id if team else None, settings=risk)
     team_zone = team.zone if team else "UTC"
     assessed = assess_team(found.engineers, found.shifts, found.pages, found.leave,
-                           found.holidays, at, risk, metrics, team_zone)  # fmt: skip
+                           found.holidays, at, risk, metrics, team_zone, found.since)  # fmt: skip
     marked = outliers(assessed)
     people = {e.id: e for e in found.engineers}
     if args.json:

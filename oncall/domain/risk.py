@@ -150,8 +150,7 @@ def _assess_one(
         at=now,
         level=_combine(results, rs),
         partial=any(
-            r.outcome is Outcome.INSUFFICIENT and r.rule in CHRONIC_HISTORY_RULES
-            for r in results
+            r.outcome is Outcome.INSUFFICIENT and r.rule in CHRONIC_HISTORY_RULES for r in results
         ),
         rules=ordered,
         advisories=(advice,),

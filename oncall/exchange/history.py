@@ -10,12 +10,13 @@ the 90-day baseline (and a margin) up to a week ahead.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from oncall.db import pages as page_store
 from oncall.db import queries
+from oncall.db.risk_history import first_seen
 from oncall.domain.model import Engineer, Leave, Page, Shift
 from oncall.domain.risk import DEFAULT_RISK, RiskSettings
 from oncall.exchange.public_holidays import holiday_dates
@@ -33,7 +34,9 @@ AHEAD = timedelta(days=7)
 class History:
     """The inputs of load and risk for some engineers over ``[start, end)``: engineers by
     name; shifts meeting the range; pages triggered from ``start - PAGE_LOOKBACK`` to ``end``
-    (oldest first); leave meeting the range; public holidays by engineer id."""
+    (oldest first); leave meeting the range; public holidays by engineer id; ``since``: each
+    engineer's first shift or page ever (where their history starts, for "partial" and T1,
+    which the range alone would put no earlier than ``start``)."""
 
     start: datetime
     end: datetime
@@ -42,6 +45,7 @@ class History:
     pages: Sequence[Page]
     leave: Sequence[Leave]
     holidays: Mapping[int, frozenset[date]]
+    since: Mapping[int, datetime] = field(default_factory=dict)
 
 
 def gather(
@@ -68,7 +72,8 @@ def gather(
     pages = page_store.list_pages(s, engineer_ids=ids, start=start - PAGE_LOOKBACK, end=end)
     leave = queries.list_leave(s, ids, start, end)
     holidays = holiday_dates(people, range(start.year - 1, end.year + 2))
-    return History(start, end, people, shifts, pages, leave, holidays)
+    since = first_seen(s, ids)
+    return History(start, end, people, shifts, pages, leave, holidays, since)
 
 
 def gather_for_risk(

@@ -43,7 +43,8 @@ def propose(
     plan = queries.load_plan(s, team_id)
     found = gather_for_risk(s, now, team_id=team_id, settings=risk)
     assessed = assess_team(found.engineers, found.shifts, found.pages, found.leave,
-                           found.holidays, now, risk, load, plan.team.zone)  # fmt: skip
+                           found.holidays, now, risk, load, plan.team.zone,
+                           found.since)  # fmt: skip
     settings = PlanSettings(load=load)
     years = range(start.year - 1, end.year + 2)
     from oncall.exchange.public_holidays import holiday_dates

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -198,6 +198,7 @@ class TeamInputs:
     leave: tuple
     holidays: dict
     zone: str = "UTC"  # the team's, for anyone without a zone of their own
+    since: dict = field(default_factory=dict)  # where each one's history starts (History)
 
 
 _cache: dict[tuple, dict[int, Assessment]] = {}
@@ -243,6 +244,7 @@ def gather_team(
         tuple(found.leave),
         dict(found.holidays),
         zone,
+        dict(found.since),
     )
 
 
@@ -273,6 +275,7 @@ def team_risk(ctx: AppContext, team_id: int | None, now: datetime) -> dict[int, 
             now,
             settings=settings,
             team_zone=inputs.zone,
+            since=inputs.since,
         )
     except Exception:  # a badge must never take a screen down; the log says why
         log.exception("risk assessment failed for team %s", team_id)

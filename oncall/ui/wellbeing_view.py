@@ -614,6 +614,7 @@ class WellbeingView(QWidget):
             weeks=TREND_WEEKS,
             settings=risk_settings(self.ctx),
             team_zone=inputs.zone,
+            since=inputs.since.get(person.id),
         )
         return list(weeks)
 

@@ -362,12 +362,43 @@ def test_under_28_days_of_history_chronic_rules_are_insufficient_and_partial():
     assert found.level is Level.HIGH  # the sleep rules still count
 
 
-def test_t1_needs_90_days_of_history():
+def test_t1_needs_90_days_of_history_but_only_28_days_short_is_partial():
     found = run([page(NOW - 60 * D)], old=False)
     assert found.rule("C1").outcome is Outcome.OK
     assert found.rule("T1").outcome is Outcome.INSUFFICIENT
-    assert found.partial
+    # "Partial: less than 28 days of history" (9.6): 60 days is not partial, T1 just waits.
+    assert not found.partial
     assert run([page(NOW - 90 * D)], old=False).rule("T1").outcome is Outcome.OK
+
+
+def test_history_starts_at_the_first_shift_or_page_ever_not_at_the_inputs_window():
+    # The inputs are a window: the only shift in it began 20 days ago, but this person has
+    # been on call for a year. Without ``since`` they would look like a newcomer.
+    recent = [shift(NOW - 20 * D, NOW - 13 * D)]
+    newcomer = run(shifts=recent, old=False)
+    assert newcomer.partial
+    assert newcomer.rule("C2").outcome is Outcome.INSUFFICIENT
+    veteran = run(shifts=recent, old=False, since=NOW - 365 * D)
+    assert not veteran.partial
+    assert veteran.rule("C2").outcome is Outcome.OK
+    assert veteran.rule("T1").outcome is Outcome.OK
+    # A first shift still to come says nothing about the past.
+    assert run(shifts=recent, old=False, since=NOW + D).partial
+
+
+def test_assess_team_and_trend_take_since_per_engineer():
+    bob = Engineer(2, "Bob", "bob", LONDON)
+    recent = [shift(NOW - 20 * D, NOW - 13 * D), shift(NOW - 10 * D, NOW - 3 * D, engineer=2)]
+    since = {1: NOW - 365 * D}
+    ada, bob_found = assess_team([ADA, bob], recent, [], [], {}, NOW, since=since)
+    assert (ada.partial, bob_found.partial) == (False, True)
+    # The trend's older weeks see the same start of history: a year back, none is partial,
+    # so the label and the trend agree.
+    points = trend(ADA, recent, [], [], frozenset(), NOW, weeks=8, since=since[1])
+    assert len(points) == 8
+    assert all(
+        not assess(ADA, recent, [], [], frozenset(), at, since=since[1]).partial for at, _ in points
+    )
 
 
 # --- settings ---------------------------------------------------------------------------
