@@ -11,7 +11,15 @@ from datetime import datetime
 from typing import Any
 
 from oncall.cli import calendar, database, pagerduty, pages, plan, schedule, team, triage
-from oncall.cli.common import EXIT_FAILURE, EXIT_OK, CliError, Clock, Runner, close_contexts
+from oncall.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    Clock,
+    Runner,
+    close_contexts,
+)
 
 _AREAS = (team, schedule, pagerduty, pages, calendar, triage, plan, database)
 #: Every command, by its words; an area adds its own (no two areas share a key).
@@ -91,10 +99,17 @@ def main(argv: Sequence[str], *, clock: Callable[[], datetime] | None = None) ->
     except BrokenPipeError:  # `oncall schedule ... | head`
         return EXIT_OK
     except Exception as error:  # the last resort: say what happened, never a traceback
-        from oncall.db.migrate import DatabaseTooNew
+        from oncall.app import ReadOnlyDatabase
+        from oncall.db.migrate import DatabaseTooNew, SchemaBehind
         from oncall.db.server import ConnectionProblem
 
-        if isinstance(error, DatabaseTooNew | ConnectionProblem):  # sentences already
+        if isinstance(error, SchemaBehind):  # a team database: upgraded only when asked
+            if error.engine is not None:
+                error.engine.dispose()
+            print(f"oncall: {error} Run `oncall db upgrade` to upgrade it (this changes it "
+                  "for everyone on the team). Nothing was changed.", file=sys.stderr)  # fmt: skip
+            return EXIT_USAGE
+        if isinstance(error, DatabaseTooNew | ConnectionProblem | ReadOnlyDatabase):
             print(f"oncall: {error}", file=sys.stderr)
         else:
             print(f"oncall: error: {type(error).__name__}: {error}", file=sys.stderr)

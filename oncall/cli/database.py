@@ -35,6 +35,7 @@ def add_parsers(commands: Any, imports: Any, exports: Any, common: argparse.Argu
     _add_status_parsers(actions, common)
     # Other actions (upgrade, copy) add their parsers here, one call each.
     _add_copy_parser(actions, common)
+    _add_upgrade_parser(actions, common)
 
 
 # ---------------------------------------------------------------------- db status, db test
@@ -298,9 +299,88 @@ def _progress_line(stream: Any) -> Any:
     return say
 
 
+# ---------------------------------------------------------------------- db upgrade
+
+
+def _add_upgrade_parser(actions: Any, common: argparse.ArgumentParser) -> None:
+    from oncall.db.migrate import DEFAULT_LOCK_WAIT
+
+    upgrade = actions.add_parser(
+        "upgrade",
+        parents=[common],
+        help="upgrade the database's schema to this oncall's (a team server: for everyone)",
+        description="Bring the database to this oncall's schema. A team server is never "
+        "upgraded without this command (or the window's Upgrade now): it changes the database "
+        "for everyone on the team, so everyone should update oncall. One oncall upgrades at a "
+        "time; another one waits, saying so. All steps run in one transaction: a failure "
+        "leaves the database as it was. Exit 0: up to date; 2: nothing changed (see the "
+        "message).",
+    )
+    upgrade.add_argument(
+        "--wait",
+        type=float,
+        default=DEFAULT_LOCK_WAIT,
+        metavar="SECONDS",
+        help="how long to wait while another oncall is upgrading (default: %(default).0f)",
+    )
+
+
+def _upgrade(args: argparse.Namespace, clock: Clock) -> int:
+    """``db upgrade``: a team server to head under the schema lock (this computer's file:
+    backed up, then upgraded); says what it does; exit 2 when nothing could be changed."""
+    import sys
+
+    from oncall.cli.common import EXIT_USAGE
+    from oncall.db import migrate, server
+    from oncall.db.engine import make_engine
+
+    chosen = _chosen(args)
+    label, head = server.database_label(chosen.url), migrate.head_revision()
+    if server.is_postgresql(chosen.url):
+        try:
+            server.check_connection(chosen.url)  # its problems, said plainly
+        except server.ConnectionProblem as error:
+            raise CliError(f"{error.message} Nothing was changed.", EXIT_USAGE) from None
+    engine = make_engine(chosen.url)
+    try:
+        before = migrate.current_revision(engine)
+        if before is not None and before not in migrate.known_revisions():
+            raise CliError(str(migrate.DatabaseTooNew(before, head)), EXIT_USAGE)
+        if before == head:
+            print(f"{label}: already at schema {head}; nothing to do.")
+            return EXIT_OK
+        if not migrate.is_shared(engine):  # this computer's own file: as at every start
+            print(f"{label}: schema {before or 'none'}; upgrading to {head}…")
+            backup = migrate.check_and_upgrade(engine, chosen.local_file.parent / "backups")
+            if backup is not None:
+                print(f"Backed up the database first: {backup}")
+            print(f"Done: the database is at schema {head}.")
+            return EXIT_OK
+        if before is None:
+            print(f"{label}: empty; creating oncall's tables (schema {head})…")
+        else:
+            print(f"{label}: schema {before}; upgrading to {head} for everyone on the team…")
+        sys.stdout.flush()
+        try:
+            ran = migrate.upgrade_shared(
+                engine, on_wait=lambda m: print(m, file=sys.stderr, flush=True), timeout=args.wait
+            )
+        except Exception as error:  # each said plainly; the upgrade rolled back
+            raise CliError(migrate.describe_failure(error), EXIT_USAGE) from None
+        if ran:
+            print(f"Done: the team database is at schema {head}. Everyone on the team should "
+                  "update oncall.")  # fmt: skip
+        else:
+            print(f"Another oncall upgraded it meanwhile: the team database is at schema {head}.")
+        return EXIT_OK
+    finally:
+        engine.dispose()
+
+
 RUNNERS: dict[str, Runner] = {
     "db status": _status,
     "db test": _test,
     # Other actions add "db ACTION": runner lines here.
     "db copy": _copy,
+    "db upgrade": _upgrade,
 }

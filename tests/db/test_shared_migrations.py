@@ -297,3 +297,109 @@ def test_add_team_is_refused_on_a_read_only_context(newer_database, data_dir) ->
             assert [t.name for t in queries.list_teams(s)] == ["Payments"]
     finally:
         ctx.sessions.kw["bind"].dispose()
+
+
+# ------------------------------------------------------------------------ oncall db upgrade
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from oncall.cli import main
+
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def team_server(pg_database, engines, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """A team database one revision behind, chosen with ``ONCALL_DATABASE_URL``."""
+    url = pg_database(migrated=False)
+    engine = engines(url)
+    migrate.upgrade(engine, PREVIOUS)
+    monkeypatch.setenv("ONCALL_DATABASE_URL", url)
+    return engine
+
+
+def test_db_upgrade_says_what_it_does_and_a_second_run_does_nothing(
+    team_server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _cli(["db", "upgrade"], capsys)
+
+    assert (code, err) == (0, "")
+    assert f"schema {PREVIOUS}; upgrading to {HEAD} for everyone on the team…" in out
+    assert f"Done: the team database is at schema {HEAD}." in out
+    assert migrate.current_revision(team_server) == HEAD
+
+    code, out, err = _cli(["db", "upgrade"], capsys)
+    assert code == 0
+    assert out.endswith(f": already at schema {HEAD}; nothing to do.\n")
+
+
+def test_db_upgrade_creates_the_tables_of_an_empty_team_database(
+    pg_database, engines, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = pg_database(migrated=False)
+    monkeypatch.setenv("ONCALL_DATABASE_URL", url)
+
+    code, out, _ = _cli(["db", "upgrade"], capsys)
+
+    assert code == 0
+    assert f"empty; creating oncall's tables (schema {HEAD})…" in out
+    assert migrate.current_revision(engines(url)) == HEAD
+    assert "oncall-test-secret" not in out
+
+
+def test_db_upgrade_waits_with_a_message_and_gives_up_honestly(
+    team_server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = team_server.url.render_as_string(hide_password=False)
+    holder = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with holder.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": migrate.SCHEMA_LOCK_KEY})
+            code, _, err = _cli(["db", "upgrade", "--wait", "0.3"], capsys)
+    finally:
+        holder.dispose()  # ends the session that held the lock
+
+    assert code == 2
+    assert err.startswith("Another oncall is upgrading the team database; waiting…\n")
+    assert "Try again later" in err
+    assert migrate.current_revision(team_server) == PREVIOUS
+
+
+def test_other_commands_on_a_team_database_behind_point_at_db_upgrade(
+    team_server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _cli(["team", "list"], capsys)
+
+    assert code == 2
+    assert out == ""
+    assert err == (
+        f"oncall: The team database is at schema {PREVIOUS}; this oncall needs {HEAD}. Run "
+        "`oncall db upgrade` to upgrade it (this changes it for everyone on the team). Nothing "
+        "was changed.\n"
+    )
+    assert migrate.current_revision(team_server) == PREVIOUS
+
+
+def test_db_upgrade_refuses_a_newer_team_database(
+    newer_database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ONCALL_DATABASE_URL", newer_database)
+
+    code, _, err = _cli(["db", "upgrade"], capsys)
+
+    assert code == 2
+    assert "schema 0009, written by a newer oncall" in err
+    assert "Update oncall" in err
+
+
+def test_reading_a_newer_team_database_from_the_cli_works(
+    newer_database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ONCALL_DATABASE_URL", newer_database)
+
+    code, out, _ = _cli(["team", "list"], capsys)
+
+    assert code == 0
+    assert "Payments" in out
