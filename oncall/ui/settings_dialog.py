@@ -1,4 +1,5 @@
-"""Settings: who you are, your time zone, reminders, theme, team checklists; calendar publishing."""
+"""Settings: who you are, your time zone, reminders, theme, team checklists; calendar publishing;
+wellbeing thresholds; the database (this computer or a team server)."""
 
 from __future__ import annotations
 
@@ -113,6 +114,10 @@ class SettingsDialog(QDialog):
 
         self.wellbeing = WellbeingSettings(current.risk)
         self.tabs.addTab(self.wellbeing, self.tr("&Wellbeing"))
+        from oncall.ui.database_settings import DatabaseSection
+
+        self.database = DatabaseSection(ctx)
+        self.tabs.addTab(self.database, self.tr("&Database"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
@@ -132,13 +137,18 @@ class SettingsDialog(QDialog):
         if self.wellbeing.problems():  # said inline on the Wellbeing tab
             self.tabs.setCurrentWidget(self.wellbeing)
             return
+        if not self.database.accept_checks():  # said inline on the Database tab
+            self.tabs.setCurrentWidget(self.database)
+            return
         super().accept()
 
     def settings(self) -> Settings:
         """The settings as edited."""
         item = self.people.currentItem()
         chosen = item.data(Qt.ItemDataRole.UserRole) if item is not None else NOBODY
-        edited = self.wellbeing.chosen(self.calendar.chosen(self.ctx.settings))
+        edited = self.database.chosen(
+            self.wellbeing.chosen(self.calendar.chosen(self.ctx.settings))
+        )
         return edited.with_(
             me_engineer_id=None if chosen == NOBODY else int(chosen),
             viewer_zone=self.zone.zone() or "",
