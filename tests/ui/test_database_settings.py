@@ -36,7 +36,9 @@ def _fill(page: DatabaseSection, host: str, port: int, database: str, user: str)
 
 def _fill_from(page: DatabaseSection, url: str) -> None:
     parsed = make_url(url)
-    assert parsed.host and parsed.port and parsed.database
+    assert parsed.host
+    assert parsed.port
+    assert parsed.database
     _fill(page, parsed.host, parsed.port, parsed.database, SUPERUSER)
 
 
@@ -72,7 +74,11 @@ def test_the_dialog_saves_the_server_and_keeps_the_password_in_the_keyring(
     on_disk = ctx.paths.settings_file.read_text(encoding="utf-8")
     assert "Tr0ub4dor" not in on_disk
     loaded = load_settings(ctx.paths.settings_file)
-    assert (loaded.database, loaded.server_host, loaded.server_port) == ("server", "db.example", 5432)
+    assert (loaded.database, loaded.server_host, loaded.server_port) == (
+        "server",
+        "db.example",
+        5432,
+    )
     assert (loaded.server_database, loaded.server_user, loaded.server_sslmode) == (
         "oncall",
         "ana",
