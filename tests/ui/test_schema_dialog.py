@@ -208,3 +208,79 @@ def test_start_up_asks_then_opens_the_upgraded_database(
     with ctx.sessions() as s:
         assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
     ctx.sessions.kw["bind"].dispose()
+
+
+# ------------------------------------------------------------- read-only: banner and edits
+
+READ_ONLY = (
+    "The team database is at schema 0009, written by a newer oncall; this oncall knows up "
+    f"to {HEAD}. You can look, but changes are off until you update oncall."
+)
+
+
+def test_the_window_shows_why_changes_are_off(qtbot: QtBot, ctx, tmp_path: Path) -> None:
+    from oncall.ui.banner import READ_ONLY as KIND
+    from oncall.ui.main_window import MainWindow
+
+    ctx.read_only_reason = READ_ONLY
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.resize(1000, 640)
+    window.show()
+    qtbot.waitExposed(window)
+
+    assert window.banner.isVisible()
+    assert window.banner.messages() == {KIND: READ_ONLY}
+    save_png(window, "main-window-read-only.png", tmp_path)
+
+    ctx.read_only_reason = None  # e.g. reopened after updating
+    window.attach_context(ctx, refresh_ledgers=False)
+    assert not window.banner.isVisible()
+
+
+def test_attaching_a_read_only_context_writes_nothing(qtbot: QtBot, seeded_team) -> None:
+    """No start-up ledger refresh (it would write): the screens open at once."""
+    from oncall.db import queries
+    from oncall.ui.main_window import MainWindow
+
+    ctx = seeded_team.ctx
+    with ctx.sessions() as s:
+        before = len(queries.list_teams(s))
+    ctx.read_only_reason = READ_ONLY
+    window = MainWindow(ctx, ready=False)
+    qtbot.addWidget(window)
+
+    with qtbot.waitSignal(window.context_attached, timeout=10_000):
+        window.attach_context(ctx)
+
+    assert window._worker is None  # no refresh job was started
+    assert window.banner.message("read-only") == READ_ONLY
+    with ctx.sessions() as s:
+        assert len(queries.list_teams(s)) == before
+
+
+def test_an_edit_on_a_read_only_context_is_reported_not_kept(qtbot: QtBot, seeded_team) -> None:
+    from PySide6.QtGui import QUndoStack
+
+    from oncall.db import commands
+    from oncall.domain.model import Team
+    from oncall.ui.undo import push_edit
+
+    ctx = seeded_team.ctx
+    ctx.read_only_reason = READ_ONLY
+    stack = QUndoStack()
+    after: list[bool] = []
+
+    refused = push_edit(
+        stack,
+        "Add team",
+        lambda: ctx.edit(
+            seeded_team.team.id, lambda s: commands.add_team(s, Team(0, "X", "UTC", ""))
+        ),
+        lambda: None,
+        after=lambda: after.append(True),
+    )
+
+    assert refused == READ_ONLY
+    assert stack.count() == 0  # nothing to undo: nothing was done
+    assert after == []
