@@ -163,6 +163,11 @@ class CrashReporter(QObject):
         if issubclass(kind, KeyboardInterrupt) and self._previous_hook is not None:
             self._previous_hook(kind, exc, tb)
             return
+        if threading.current_thread() is threading.main_thread():
+            from oncall.ui.connection import report_lost
+
+            if report_lost(exc):  # the team server is away: the banner says so, no dialog
+                return
         log.critical("Unhandled exception", exc_info=(kind, exc, tb))
         self.crashed.emit(crash_report(kind, exc, tb))
 

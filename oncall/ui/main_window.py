@@ -49,6 +49,7 @@ from oncall.ui import icons, theme
 from oncall.ui.widgets import EmptyState
 
 if TYPE_CHECKING:
+    from oncall.ui.connection import ConnectionController
     from oncall.ui.runner import RunnerHost
     from oncall.ui.workers import Worker
 
@@ -191,6 +192,12 @@ class MainWindow(QMainWindow):
         self.tray = TrayController(ctx, self)
         self.tray.paged.connect(self.page)
         self.context_attached.connect(self._after_attach_triage)
+        # other clients' changes, a lost team server and the outbox: oncall/ui/connection.py
+        self.connection: ConnectionController | None = None
+        self._offline_screens: set[str] = set()  # built while the server was unreachable
+        self.context_attached.connect(self._watch_connection)
+        if ctx.is_open:
+            self._watch_connection()
         self._build_menus()
         self._build_status_bar()
         theme.theme_notifier().theme_changed.connect(self._on_theme_changed)
@@ -325,7 +332,16 @@ class MainWindow(QMainWindow):
         try:
             cls = getattr(module, screen.cls)
             view = cls(self.ctx, self.undo_stack) if screen.undoable else cls(self.ctx)
-        except Exception:
+        except Exception as exc:
+            from oncall.ui.connection import report_lost
+
+            if report_lost(exc):  # the team server is away: this screen opens when it is back
+                self._offline_screens.add(screen.key)
+                return EmptyState(
+                    screen.icon,
+                    self.tr("{title} needs the team server").format(title=screen.title),
+                    self.tr("It can't be reached right now; this screen opens when it's back."),
+                )
             # a broken screen must not take the window down: report it, show a calm stand-in
             sys.excepthook(*sys.exc_info())
             return EmptyState(
@@ -591,8 +607,30 @@ class MainWindow(QMainWindow):
             unit = self.fontMetrics().height()
             self.resize(unit * 70, unit * 44)
 
+    def _watch_connection(self) -> None:
+        from oncall.ui.connection import ConnectionController
+
+        if self.connection is None:
+            self.connection = ConnectionController(self)
+        self.connection.attach(self.ctx)
+
+    def rebuild_offline_screens(self) -> None:
+        """Build again the screens that could not open while the server was unreachable."""
+        for key in sorted(self._offline_screens):
+            old = self.views.pop(key, None)
+            if old is not None:
+                self._hosts[key].layout().removeWidget(old)
+                old.setParent(None)
+                old.deleteLater()
+        keys, self._offline_screens = self._offline_screens, set()
+        for screen in self.screens:
+            if screen.key in keys:
+                self._build_screen(screen)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the geometry."""
+        if self.connection is not None:
+            self.connection.stop()
         state = self.ui_state()
         state.setValue("main_window/geometry", self.saveGeometry())
         state.sync()

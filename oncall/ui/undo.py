@@ -39,8 +39,9 @@ def push_edit(
     ``do`` runs at once (as the command's first redo). When it raises ``ValueError`` (the
     database said no and its transaction rolled back) or ``ReadOnlyDatabase`` (changes are
     off: a team database from a newer oncall) the command never reaches the undo history and
-    the message is returned for the screen to show. ``after`` runs after every
-    successful do and every undo, once the change is saved.
+    the message is returned for the screen to show. So is a save that met a lost connection
+    to the team server (``oncall.ui.connection.NOT_SAVED``; the banner shows too). ``after``
+    runs after every successful do and every undo, once the change is saved.
 
     Someone else's newer save (``EditConflict``, raised by a do, a redo or an undo that
     expected an older version) changes nothing: the command leaves the history (its undo
@@ -64,6 +65,14 @@ def push_edit(
         except (ValueError, ReadOnlyDatabase) as exc:
             errors.append(str(exc))
             command.setObsolete(True)  # Qt drops an obsolete command instead of keeping it
+            return
+        except Exception as exc:
+            from oncall.ui.connection import NOT_SAVED, report_lost
+
+            if not report_lost(exc):
+                raise
+            errors.append(NOT_SAVED)  # reported, never dropped silently
+            command.setObsolete(True)
             return
         if after is not None:
             after()
