@@ -99,16 +99,19 @@ class ConnectionLostError(TransferError):
 
 
 class TargetNotEmptyError(TransferError):
-    """The target already holds rows (``table`` is one table that has some)."""
+    """The target already holds rows: ``table`` is the table with the most, ``rows`` how
+    many, ``others`` how many more tables hold some."""
 
     refused = True
 
-    def __init__(self, table: str, rows: int) -> None:
+    def __init__(self, table: str, rows: int, others: int = 0) -> None:
+        more = f" (and {others} more table{'' if others == 1 else 's'})" if others else ""
         super().__init__(
             f"The target database is not empty: table {table} has {rows:,} row"
-            f"{'' if rows == 1 else 's'}. Copy into a new, empty database; nothing was changed."
+            f"{'' if rows == 1 else 's'}{more}. Copy into a new, empty database; nothing was "
+            "changed."
         )
-        self.table, self.rows = table, rows
+        self.table, self.rows, self.others = table, rows, others
 
 
 class CountMismatchError(TransferError):
@@ -395,11 +398,11 @@ def _check_target_empty(target: Engine) -> None:
                 f"The target database is at schema {revision}, written by a newer oncall; "
                 "nothing was changed."
             )
-        for table in copied_tables():
-            if table.name in present:
-                rows = _count(conn, table)
-                if rows:
-                    raise TargetNotEmptyError(table.name, rows)
+        held = {t.name: _count(conn, t) for t in copied_tables() if t.name in present}
+        held = {name: rows for name, rows in held.items() if rows}
+        if held:
+            most = max(held, key=lambda name: (held[name], name))
+            raise TargetNotEmptyError(most, held[most], len(held) - 1)
 
 
 def _upgrade(target: Engine) -> None:
