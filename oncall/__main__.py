@@ -7,6 +7,10 @@ read-only snapshot, and the database opens right after (see ``run_window``); oth
 opens before the window. Qt is imported only on the window's path, so ``--version`` and every
 subcommand stay Qt-free.
 
+A team database (PostgreSQL) is never upgraded silently: when it is behind (or empty) a dialog
+asks first (``oncall.ui.schema_dialog``); one from a newer oncall opens read-only, with the
+reason in the window's banner.
+
 ``ONCALL_EXIT_AFTER_PAINT=1`` (the start-up benchmark) prints ``painted <seconds>`` after the
 first paint and quits; ``ONCALL_EXIT_AFTER_PAINT=ready`` prints it, carries on, prints
 ``ready <seconds>`` once the database is open and the ledger refreshed, and quits.
