@@ -15,8 +15,10 @@ and returns one :class:`Concern` per person and rule the change runs into:
 - ``leave``: new time on call that meets the person's leave.
 
 Only what the change adds counts ("new time": a person's time in ``after`` not already theirs
-in ``before``, role by role), so an edit that takes load away is never blamed for it. Pure:
-``now`` and zones are arguments; nothing reads the clock.
+in ``before``, role by role), so an edit that takes load away is never blamed for it. The
+share and the days in a row are a person's, not a team's: ``elsewhere`` (their shifts on
+their other teams, which this change leaves alone) counts towards both, before and after.
+Pure: ``now`` and zones are arguments; nothing reads the clock.
 """
 
 from __future__ import annotations
@@ -162,6 +164,7 @@ def check_change(
     pages: Iterable[Page] = (),
     settings: RiskSettings = DEFAULT_RISK,
     load_settings: LoadSettings = DEFAULT_SETTINGS,
+    elsewhere: Iterable[Shift] = (),
 ) -> list[Concern]:
     """What the change from ``before`` to ``after`` (final shifts of one team) runs into, per
     person and rule (see the module docstring), in the order of ``engineers``.
@@ -169,7 +172,9 @@ def check_change(
     Pass schedules covering the coming 28 days from ``now`` (the share) and, for runs of days
     on call, a fortnight either side of the change. ``assessments`` are the risk assessments
     at ``now`` by engineer id (someone missing is not at High); ``pages`` are the recent pages
-    (the rest rule reads engaged night work from them); ``leave`` is everyone's leave.
+    (the rest rule reads engaged night work from them); ``leave`` is everyone's leave;
+    ``elsewhere`` the same people's shifts on their other teams over the same span (the share
+    and the days in a row count them; nobody is blamed for them as new time).
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -184,6 +189,9 @@ def check_change(
         old[s.engineer_id].append(s)
     for s in after:
         new[s.engineer_id].append(s)
+    other: dict[int, list[Shift]] = defaultdict(list)
+    for s in elsewhere:
+        other[s.engineer_id].append(s)
     away: dict[int, list[Leave]] = defaultdict(list)
     for lv in leave:
         away[lv.engineer_id].append(lv)
@@ -200,6 +208,10 @@ def check_change(
             continue
         name, zone = person.name, person.zone or "UTC"
         gained = _new_time(mine_before, mine_after, every)
+        # The person's whole load, all their teams: this team's shifts and their others'.
+        theirs = other.get(engineer_id, [])
+        all_before, all_after = [*mine_before, *theirs], [*mine_after, *theirs]
+        teams = " (all their teams)" if theirs else ""
 
         # A High assessment: new primary time in the next 7 days waits (a soft block).
         found = assessments.get(engineer_id)
@@ -253,8 +265,8 @@ def check_change(
 
         # The on-call share of the coming 28 days (more than 25%, and more than before).
         if share_limit is not None:
-            share_before = _share(mine_before, away[engineer_id], horizon, load_settings)
-            share_after = _share(mine_after, away[engineer_id], horizon, load_settings)
+            share_before = _share(all_before, away[engineer_id], horizon, load_settings)
+            share_after = _share(all_after, away[engineer_id], horizon, load_settings)
             if share_after > share_limit and share_after > share_before + 1e-9:
                 hours = share_after * SHARE_WINDOW / timedelta(hours=1)
                 concerns.append(
@@ -262,7 +274,7 @@ def check_change(
                         engineer_id,
                         GuardRule.SHARE,
                         None,
-                        f"{name} would be on call {hours:.0f} h of the coming "
+                        f"{name} would be on call{teams} {hours:.0f} h of the coming "
                         f"{SHARE_WINDOW.days} days ({_pct(share_after, share_limit)}, up from "
                         f"{_pct(share_before, share_limit)}); more than {share_limit * 100:g}% "
                         "is more than one person should carry.",
@@ -273,11 +285,11 @@ def check_change(
         if run_limit is not None and gained:
             days_before = set(
                 days_on_call(
-                    _spans_minus(mine_before, away, engineer_id, load_settings), zone, load_settings
+                    _spans_minus(all_before, away, engineer_id, load_settings), zone, load_settings
                 )
             )
             days_after = days_on_call(
-                _spans_minus(mine_after, away, engineer_id, load_settings), zone, load_settings
+                _spans_minus(all_after, away, engineer_id, load_settings), zone, load_settings
             )
             for first, last, length in _runs(days_after):
                 if length < run_limit:
@@ -296,7 +308,7 @@ def check_change(
                         engineer_id,
                         GuardRule.CONSECUTIVE,
                         hit[0] if hit else None,
-                        f"{name} would be on call {length} days in a row ({_day(first)}–"
+                        f"{name} would be on call{teams} {length} days in a row ({_day(first)}–"
                         f"{_day(last)}); {run_limit:g} in a row is the limit for a High load.",
                         tuple(hit),
                     )

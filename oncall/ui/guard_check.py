@@ -1,9 +1,10 @@
 """The planning guard in the editing screens: the concerns of an edit and the preview that asks
 why it is OK (issue 5 item 3; the rules are :mod:`oncall.domain.guard`).
 
-``change_concerns(ctx, before, after, start, end)`` resolves both plans over the window the
-rules need (a fortnight before the change or now to 28 days ahead), reads the team's risk
-from the shared cache, the last days' pages and everyone's leave, and runs ``check_change``.
+``change_concerns(ctx, before, after, start, end)`` runs :func:`oncall.exchange.guarding.
+change_concerns` (both plans resolved over the window the rules need, the last days' pages,
+everyone's leave, each person's shifts on their other teams) with the team's risk from the
+shared cache.
 ``preview_change(parent, ctx, before, after, start, end)`` shows the per-person change with
 those concerns (through ``ChangePreviewDialog.ask``); it returns None when cancelled, else
 the reason written ("" if none was needed), which the caller stores with the change.
@@ -15,8 +16,9 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from oncall.domain.guard import SHARE_WINDOW, Concern, check_change
+from oncall.domain.guard import Concern
 from oncall.domain.model import TeamPlan
+from oncall.exchange.guarding import AROUND, RECENT_PAGES, guard_window
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -25,15 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: How far either side of a change runs of days on call are read (C3's High threshold).
-AROUND = timedelta(days=15)
-#: How far back pages are read for engaged night work (its rest reaches a day ahead at most).
-RECENT_PAGES = timedelta(days=3)
-
-
-def guard_window(now: datetime, start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    """The span the guard reads: runs around the change and the coming 28 days from now."""
-    return min(start, now) - AROUND, max(end + AROUND, now + SHARE_WINDOW)
+__all__ = ["AROUND", "RECENT_PAGES", "change_concerns", "guard_window", "preview_change"]
 
 
 def change_concerns(
@@ -41,29 +35,24 @@ def change_concerns(
 ) -> list[Concern]:
     """The guard's concerns about changing ``before`` into ``after`` (the change touches
     ``[start, end)``); [] if anything needed cannot be read (logged, never in the way)."""
-    from oncall.db import pages as page_store
-    from oncall.domain.schedule import resolve
+    from oncall.exchange import guarding
     from oncall.ui.risk_badge import risk_settings, team_risk
 
     try:
         now = ctx.clock()
-        lo, hi = guard_window(now, start, end)
-        people = {e.id: e for e in (*before.engineers, *after.engineers)}
+        assessments = team_risk(ctx, after.team.id, now)  # the screens' shared cache
         with ctx.sessions() as s:
-            pages = page_store.list_pages(
-                s, engineer_ids=list(people), start=now - RECENT_PAGES, end=now
+            return guarding.change_concerns(
+                s,
+                before,
+                after,
+                start,
+                end,
+                now,
+                assessments=assessments,
+                risk=risk_settings(ctx),
+                load=ctx.settings.load_metrics(),
             )
-        return check_change(
-            resolve(before, lo, hi).shifts,
-            resolve(after, lo, hi).shifts,
-            list(people.values()),
-            team_risk(ctx, after.team.id, now),
-            now=now,
-            leave=after.leave,
-            pages=pages,
-            settings=risk_settings(ctx),
-            load_settings=ctx.settings.load_metrics(),
-        )
     except Exception:  # the guard advises; a failure to read must not block an edit
         log.exception("planning guard failed for team %s", after.team.id)
         return []
