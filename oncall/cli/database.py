@@ -108,7 +108,7 @@ def _schema_state(revision: str | None, head: str) -> str:
 
 
 _SCHEMA_WORDS = {
-    "empty": "no oncall tables yet (they are made when oncall first opens it)",
+    "empty": "no oncall tables yet",
     "current": "up to date",
     "behind": "older than this oncall (upgrade needed)",
     "newer": "written by a newer oncall",
@@ -166,7 +166,10 @@ def _status(args: argparse.Namespace, clock: Clock) -> int:
         print(f"Answers:  yes, PostgreSQL {info.version}, {'TLS' if info.tls else 'no TLS'}")
     elif not chosen.local_file.exists():
         print("File:     not made yet (oncall makes it when it first opens)")
-    print(f"Schema:   {revision or 'none'} (this oncall: {head}): {_SCHEMA_WORDS[state]}")
+    words = _SCHEMA_WORDS[state]
+    if state == "empty":  # a local file is made on first use; a team server is upgraded
+        words += " (`oncall db upgrade` makes them)" if shared else " (made on first use)"
+    print(f"Schema:   {revision or 'none'} (this oncall: {head}): {words}")
     return EXIT_OK
 
 
