@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from oncall.app import AppContext
-from oncall.db import incidents
+from oncall.db import incidents, outbox
 from oncall.domain.incident import Event, EventKind, Incident, Marker, backfilled
 from oncall.domain.postmortem import draft, duration_text
 from oncall.exchange.postmortem import write_postmortem
@@ -277,13 +277,18 @@ class IncidentsView(QWidget):
             self.summary.setText("")
             self.events = []
             return
-        self.events = incidents.timeline(self.ctx.sessions, incident.id)
+        # entries still in the local outbox (the team server was away) show too, marked
+        box = outbox.outbox_for(self.ctx.paths.state)
+        self.events = outbox.timeline(self.ctx.sessions, box, incident.id)
         self.heading.setText(f"{incident.summary or incident.title} (incident {incident.id})")
         outcome = incident.outcome.value if incident.outcome else "still open"
         who = self.people.get(incident.engineer_id or -1, "nobody recorded")
         self.summary.setText(f"Responder: {who} · outcome: {outcome} · times in {self.zone}")
         for e in sorted(self.events, key=lambda x: (x.at, x.recorded_at)):
-            row = QTreeWidgetItem(list(event_row(e, self.zone)))
+            when, what, entry = event_row(e, self.zone)
+            if outbox.is_pending(e):
+                entry += " — saved on this computer, waiting for the team server"
+            row = QTreeWidgetItem([when, what, entry])
             if e.backfilled:
                 font = QFont(row.font(2))
                 font.setItalic(True)

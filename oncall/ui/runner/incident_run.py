@@ -1,6 +1,8 @@
 """An incident's run: the domain :class:`~oncall.domain.runner.Runner` of one incident, and
 every event it makes written to the database the moment it happens
 (``oncall.db.incidents.append_events``, one commit per event): a crash loses nothing shown.
+While the team server can't be reached, events wait in the local outbox (``oncall.db.outbox``)
+and reach the server, in order, when it is back: nothing typed during an incident is lost.
 
 Also the words the runner's header shows (:func:`status_reminder`, :func:`elapsed_text`) and
 how a run starts (:func:`start_run`) or resumes (:func:`open_run`). No widgets here.
@@ -9,7 +11,7 @@ how a run starts (:func:`start_run`) or resumes (:func:`open_run`). No widgets h
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,8 +19,8 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QObject, Signal
 
 from oncall.app import AppContext
-from oncall.db import incidents
-from oncall.domain.incident import Event, EventKind, Incident, Marker
+from oncall.db import incidents, outbox
+from oncall.domain.incident import Event, EventKind, Incident, Marker, Outcome
 from oncall.domain.model import Severity
 from oncall.domain.postmortem import duration_text
 from oncall.domain.triage import Checklist, Runner
@@ -89,7 +91,8 @@ class IncidentRun(QObject):
     """One incident's runner and its persistence: every action stores its events at once.
 
     Signals:
-        recorded(list): events just stored (the view redraws).
+        recorded(list): events just stored (the view redraws); an event with ``id`` 0 waits
+            in the outbox (saved on this computer, not yet on the team server).
     """
 
     recorded = Signal(list)
@@ -107,12 +110,21 @@ class IncidentRun(QObject):
         self.incident = incident
         self.runner = runner
         self.library = library
+        self.box = outbox.outbox_for(ctx.paths.state)
 
     def _store(self, made: Sequence[Event]) -> list[Event]:
-        stored = incidents.append_events(self.ctx.sessions, self.incident.id, made)
+        stored = outbox.write_events(self.ctx.sessions, self.box, self.incident.id, made)
+        if any(outbox.is_pending(e) for e in stored):
+            from oncall.ui.connection import status
+
+            status().lost.emit()  # the banner shows now, not at the next poll
         if stored:
             self.recorded.emit(stored)
         return stored
+
+    def waiting(self) -> int:
+        """How many of this incident's entries wait on this computer for the team server."""
+        return self.box.waiting(self.ctx.sessions, self.incident.id)
 
     def now(self) -> datetime:
         """The app's clock (injected in tests)."""
@@ -157,15 +169,27 @@ class IncidentRun(QObject):
         """Close the incident with the end step's outcome; logs the engaged time."""
         step = self.runner.step
         outcome = step.outcome if step is not None and step.outcome is not None else None
-        kwargs = {"outcome": outcome} if outcome is not None else {}
-        self.incident = incidents.close_incident(
-            self.ctx.sessions, self.incident.id, self.now(), actor=self.runner.actor, **kwargs
+        at, outcome = self.now(), outcome or Outcome.RESOLVED
+        closed = outbox.close_incident(
+            self.ctx.sessions, self.box, self.incident.id, at, outcome, actor=self.runner.actor
         )
+        # None: the closing waits in the outbox; here it is closed already
+        self.incident = closed or replace(self.incident, closed_at=at, outcome=outcome)
+        if closed is None:
+            self.recorded.emit([])
         return self.incident
 
     def events(self) -> list[Event]:
-        """The incident's stored timeline."""
-        return incidents.timeline(self.ctx.sessions, self.incident.id)
+        """The incident's timeline: stored, then waiting in the outbox (``id`` 0). While the
+        server can't be reached, the runner's own record of it."""
+        from oncall.db.watch import is_connection_lost
+
+        try:
+            return outbox.timeline(self.ctx.sessions, self.box, self.incident.id)
+        except Exception as exc:
+            if not is_connection_lost(exc):
+                raise
+            return list(self.runner.events)
 
     def status_template(self) -> str:
         """The status message to offer now: resolved, mitigated or initial, as the timeline

@@ -120,7 +120,12 @@ class RunnerView(QWidget):
         self.timer.timeout.connect(self.tick)
         self.timer.start()
         run.recorded.connect(lambda _events: self.changed.emit())
+        run.recorded.connect(lambda _events: self.show_waiting())
+        from oncall.ui.connection import status
+
+        status().delivered.connect(self.show_waiting)
         self.render()
+        self.show_waiting()
 
     # ----- public ----------------------------------------------------------------------------
 
@@ -261,11 +266,15 @@ class RunnerView(QWidget):
         if not text:
             self.setFocus()
             return
-        self.run.note(text)
+        made = self.run.note(text)
         self.note_edit.clear()
         local = self.run.now().astimezone(ZoneInfo(self.zone))
         kind = "Follow-up" if text.upper().startswith("TODO") else "Note"
-        self.note_saved.setText(f"{kind} saved at {local:%H:%M}: {text}")
+        if any(e.id == 0 for e in made):  # in the outbox: the team server can't be reached
+            where = "on this computer (waiting for the team server)"
+            self.note_saved.setText(f"{kind} saved {where} at {local:%H:%M}: {text}")
+        else:
+            self.note_saved.setText(f"{kind} saved at {local:%H:%M}: {text}")
         self.setFocus()
 
     def choose(self, index: int) -> None:
@@ -460,9 +469,29 @@ class RunnerView(QWidget):
         row.addWidget(self.note_edit, 1)
         row.addWidget(save)
         self.note_saved = label("", muted=True)
+        self.waiting_label = label("", muted=True)
+        self.waiting_label.setObjectName("waiting")
+        self.waiting_label.setVisible(False)
         column.addLayout(row)
         column.addWidget(self.note_saved)
+        column.addWidget(self.waiting_label)
         return bar
+
+    def show_waiting(self, _delivered: int = 0) -> None:
+        """Say how many entries are saved on this computer, waiting for the team server."""
+        try:
+            count = self.run.waiting()
+        except RuntimeError:  # the view is going away
+            return
+        if count:
+            entries = "1 entry is" if count == 1 else f"{count} entries are"
+            self.waiting_label.setText(
+                f"{entries} saved on this computer, waiting for the team server; "
+                "they are sent, in order, when it's back."
+            )
+        else:
+            self.waiting_label.setText("")
+        self.waiting_label.setVisible(bool(count))
 
     def _step_content(self) -> StepPage:
         page = StepPage(self.run, self)
