@@ -484,9 +484,8 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.database_label = QLabel(
-            self.tr("Database: {path}").format(path=self.ctx.paths.database)
-        )
+        where = self.ctx.database_label if self.ctx.is_shared else str(self.ctx.paths.database)
+        self.database_label = QLabel(self.tr("Database: {path}").format(path=where))
         self.database_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bar.addPermanentWidget(self.database_label, 1)
         self.demo_label = QLabel(self.tr("Demo data"))

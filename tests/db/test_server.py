@@ -313,3 +313,83 @@ def test_the_database_settings_round_trip_and_bad_values_fall_back(data_dir: Pat
         "prefer",
         "db.example",
     )
+
+
+# ---------------------------------------------------------------------------- command line
+
+
+def _cli(args: list[str]) -> int:
+    from oncall.cli import main
+
+    return main(args)
+
+
+def test_db_status_names_the_team_server_without_its_password(
+    pg_database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    url = pg_database()
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    assert _cli(["db", "status", "--json"]) == 0
+    out = capsys.readouterr().out
+    status = json.loads(out)
+    assert PASSWORD not in out
+    assert status["url"] == redact(url)
+    assert (status["database"], status["source"], status["reachable"]) == (
+        "server",
+        "environment",
+        True,
+    )
+    assert (status["revision"], status["schema_state"]) == (head_revision(), "current")
+    assert status["problem"] is None
+
+
+def test_db_status_on_this_computer(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli(["db", "status"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Database: This computer (the default)"
+    assert "no oncall tables yet (made on first use)" in out
+
+
+def test_db_test_reports_a_refusal_and_exits_1(
+    pg_database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = "Wrong-Password-From-Env"
+    monkeypatch.setenv(
+        DATABASE_URL_ENV, make_url(pg_database()).set(password=wrong).render_as_string(False)
+    )
+    assert _cli(["db", "test"]) == 1
+    captured = capsys.readouterr()
+    assert "refused the password for user 'postgres'" in captured.err
+    assert wrong not in captured.err + captured.out
+
+
+def test_credentials_set_database_password_serves_the_url_without_one(
+    pg_database,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    memory_keyring: MemoryKeyring,
+) -> None:
+    import io
+
+    url = make_url(pg_database())
+    without = server_url(_server(url.render_as_string(False)), None)
+    monkeypatch.setenv(DATABASE_URL_ENV, without)
+    assert _cli(["db", "test"]) == 1  # no password anywhere yet
+    assert "none is stored" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert _cli(["credentials", "set", "database-password"]) == 0
+    key = f"database:{SUPERUSER}@127.0.0.1:{url.port}/{url.database}"
+    assert memory_keyring.secrets == {("oncall", key): PASSWORD}
+    assert _cli(["db", "test"]) == 0
+    out = capsys.readouterr().out
+    assert "Connected to PostgreSQL" in out
+    assert PASSWORD not in out
+
+
+def test_credentials_database_password_needs_a_team_server(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli(["credentials", "status", "database-password"]) == 2
+    assert "No team server is chosen" in capsys.readouterr().err
