@@ -154,6 +154,9 @@ class DatabaseSection(QWidget):
         #: Room for "Copy this computer's data to the team server…" and its like.
         self.move_section = QVBoxLayout()
         column.addLayout(self.move_section)
+        from oncall.ui.transfer_dialog import add_move_buttons
+
+        self.copy_to_server, self.backup_server = add_move_buttons(self)
         column.addStretch(1)
 
         for widget in (self.host, self.database, self.user, self.password):

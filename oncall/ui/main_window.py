@@ -373,12 +373,13 @@ class MainWindow(QMainWindow):
             changed.connect(self.calendar.publisher.schedule)  # published calendars stay fresh
 
     def refresh_all(self) -> None:
-        """Re-read every built screen and the tray (after settings change)."""
-        for view in self.views.values():
-            refresh: Callable[[], None] | None = getattr(view, "refresh", None)
-            if refresh is not None:
-                refresh()
-        self.tray.refresh()
+        """Re-read every built screen and the tray (after settings change). A team server
+        that can't be reached leaves each screen as it was and shows the banner."""
+        from oncall.ui.connection import safely, safely_refresh
+
+        for view in list(self.views.values()):
+            safely_refresh(view)
+        safely(self.tray.refresh)
 
     def _style_nav(self) -> None:
         metrics = self.nav.fontMetrics()
@@ -425,6 +426,9 @@ class MainWindow(QMainWindow):
         self.calendar = CalendarActions(self)
         self.calendar.add_to(file_menu)
         self.context_attached.connect(self.calendar.publisher.publish_now)
+        from oncall.ui.transfer_dialog import add_move_actions  # to a team server, a backup
+
+        self.move_menu = add_move_actions(self, file_menu)
         self.settings_action = QAction(icons.icon("settings"), self.tr("&Settings…"), self)
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         if self.settings_action.shortcut().isEmpty():

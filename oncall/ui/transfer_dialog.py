@@ -189,11 +189,19 @@ class TransferDialog(QDialog):
     # ----- the two ways in --------------------------------------------------------------------
 
     @classmethod
-    def to_server(cls, ctx: AppContext, parent: QWidget | None = None) -> TransferDialog:
-        """Copy this computer's database (the SQLite file) into the empty team server."""
+    def to_server(
+        cls,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        server: tuple[str | None, str] | None = None,
+    ) -> TransferDialog:
+        """Copy this computer's database (the SQLite file) into the empty team server
+        (``server``: its URL and "", or None and what is missing; by default
+        :func:`team_server_url`)."""
         from oncall.db.engine import sqlite_url
 
-        target, problem = team_server_url(ctx)
+        target, problem = server or team_server_url(ctx)
         return cls(
             sqlite_url(ctx.paths.database),
             target,
@@ -206,9 +214,16 @@ class TransferDialog(QDialog):
         )
 
     @classmethod
-    def backup_server(cls, ctx: AppContext, parent: QWidget | None = None) -> TransferDialog:
-        """Copy the team server into a new SQLite file (a backup this computer can open)."""
-        source, problem = team_server_url(ctx)
+    def backup_server(
+        cls,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        server: tuple[str | None, str] | None = None,
+    ) -> TransferDialog:
+        """Copy the team server into a new SQLite file (a backup this computer can open);
+        ``server`` as for :meth:`to_server`."""
+        source, problem = server or team_server_url(ctx)
         dialog = cls(
             source,
             None,
@@ -369,3 +384,71 @@ class TransferDialog(QDialog):
         """Closing the dialog cancels a copy under way (the target is left as it was)."""
         self.cancel_copy()
         super().reject()
+
+
+# ---------------------------------------------------------------------------------- ways in
+
+
+def add_move_buttons(section: Any) -> tuple[QPushButton, QPushButton]:
+    """The two buttons in Settings → Database's room for them (``section.move_section`` of a
+    ``DatabaseSection``); they use the team server as entered on the page (a typed password,
+    else the keyring's). Returns (copy to server, back up server)."""
+    from oncall.db import server
+
+    def entered() -> tuple[str | None, str]:
+        chosen = section.server_settings()
+        problem = chosen.problem()
+        if problem is not None:
+            return None, _NO_SERVER if not chosen.host else problem
+        password = section.password.text() or server.password_from_keyring(chosen)
+        return server.server_url(chosen, password), ""
+
+    def open_dialog(make: Any) -> None:
+        _show(make(section.ctx, section, server=entered()))
+
+    title = QLabel("Move data", section)
+    title.setFont(scaled_font(section, 1.0, bold=True))
+    to_server = QPushButton("Copy this computer's data to the team server…", section)
+    to_server.clicked.connect(lambda: open_dialog(TransferDialog.to_server))
+    backup = QPushButton("Save a backup of the team server to a file…", section)
+    backup.clicked.connect(lambda: open_dialog(TransferDialog.backup_server))
+    row = QHBoxLayout()
+    row.addWidget(to_server)
+    row.addWidget(backup)
+    row.addStretch(1)
+    section.move_section.addWidget(title)
+    section.move_section.addLayout(row)
+    return to_server, backup
+
+
+def add_move_actions(window: Any, menu: Any) -> Any:
+    """A "Move data" submenu in ``menu`` with the two copies, for ``window`` (its current
+    ``ctx``, read when chosen). Returns the submenu."""
+    from PySide6.QtGui import QAction
+
+    submenu = menu.addMenu("&Move data")
+    for text, make in (
+        ("&Copy this computer's data to the team server…", TransferDialog.to_server),
+        ("Save a &backup of the team server to a file…", TransferDialog.backup_server),
+    ):
+        action = QAction(text, window)
+        action.triggered.connect(lambda _=False, make=make: _open_from(window, make))
+        submenu.addAction(action)
+    return submenu
+
+
+def _open_from(window: Any, make: Any) -> None:
+    _show(make(window.ctx, window))
+
+
+def _show(dialog: TransferDialog) -> None:
+    """Open ``dialog``; once closed it goes, after its copy (if one runs) has stopped."""
+
+    def closed(_result: int) -> None:
+        if dialog.running:
+            dialog.done_copy.connect(lambda _outcome: dialog.deleteLater())
+        else:
+            dialog.deleteLater()
+
+    dialog.finished.connect(closed)
+    dialog.open()

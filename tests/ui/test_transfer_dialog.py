@@ -173,3 +173,44 @@ def test_without_a_team_server_the_dialog_says_where_to_set_it_up(qtbot: QtBot, 
     dialog = open_dialog(qtbot, TransferDialog.to_server(ctx))
     assert not dialog.start.isEnabled()
     assert "Settings → Database" in dialog.problem.text()
+
+
+def test_settings_database_page_copies_to_the_server_as_entered(
+    qtbot: QtBot, team_server: AppContext
+):
+    from oncall.ui.database_settings import DatabaseSection
+
+    chosen = server.ServerSettings.from_settings(team_server.settings)
+    page = DatabaseSection(team_server)
+    qtbot.addWidget(page)
+    page.team.setChecked(True)
+    page.database.setText("typed_db")  # not saved yet: the page's values are the ones used
+    page.password.setText("typed-secret")
+    page.show()
+    page.copy_to_server.click()
+    dialog = page.findChild(TransferDialog)
+    assert dialog is not None
+    assert dialog.target_label.text() == (
+        f"Team server {chosen.where}, database “typed_db” (user {chosen.user})"
+    )
+    assert server.password_of(dialog.target_url) == "typed-secret"
+    assert "typed-secret" not in dialog.target_label.text()
+    dialog.reject()
+    page.backup_server.click()
+    backup = [d for d in page.findChildren(TransferDialog) if d.to_file]
+    assert backup
+    assert backup[0].start.isEnabled()
+
+
+def test_file_menu_offers_both_copies(qtbot: QtBot, main_window):
+    texts = [a.text().replace("&", "") for a in main_window.move_menu.actions()]
+    assert texts == [
+        "Copy this computer's data to the team server…",
+        "Save a backup of the team server to a file…",
+    ]
+    main_window.move_menu.actions()[0].trigger()
+    dialog = main_window.findChild(TransferDialog)
+    assert dialog is not None
+    assert "Settings → Database" in dialog.problem.text()  # no team server set up
+    assert not dialog.start.isEnabled()
+    dialog.reject()
