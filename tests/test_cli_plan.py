@@ -61,14 +61,16 @@ def test_apply_saves_one_swap_per_changed_shift_and_the_ledger_shows_them(
     planned = json.loads(out)
     changed = [a for a in planned["assignments"] if a["changed"]]
     assert changed, "the seeded roster should leave room for a fairer plan"
-    code, out, _ = run(capsys, *ARGS, "--apply", "--json")
+    reason = "Ada and Bao agreed at the planning meeting"
+    code, out, _ = run(capsys, *ARGS, "--apply", "--reason", reason, "--json")
     applied = json.loads(out)
     assert code == 0
     assert applied["applied"] is True
+    assert applied["reason"] == reason
     assert len(applied["swaps_created"]) == len(changed)
     with seeded_team.ctx.sessions.begin() as s:
         swaps = queries.list_swaps(s, seeded_team.team.id)
-        assert {w.note for w in swaps} == {"fair plan"}
+        assert {(w.note, w.reason) for w in swaps} == {("fair plan", reason)}
         ledger = queries.ledger(s, seeded_team.team.id, NOW, NOW.replace(year=2027))
     primary = {x.start.isoformat().replace("+00:00", "Z"): x for x in ledger
                if x.role is Role.PRIMARY}  # fmt: skip
@@ -84,3 +86,43 @@ def test_unknown_rotation_is_a_usage_error(capsys, seeded_team) -> None:
     assert code == 2
     assert 'no rotation named "Nope"' in err
     assert "Primary" in err
+
+
+# --- the planning guard ---------------------------------------------------------------------
+# The seeded team is four people on a primary and a secondary: even the fairest primary leaves
+# someone above 25% of the coming 28 days.
+
+
+def test_the_dry_run_prints_the_guards_concerns(capsys, seeded_team) -> None:
+    code, out, _ = run(capsys, *ARGS)
+    assert code == 0
+    concerns = [line for line in out.splitlines() if line.startswith("concern (")]
+    assert any(line.startswith("concern (share): ") and "of the coming 28 days" in line
+               for line in concerns)  # fmt: skip
+    code, out, _ = run(capsys, *ARGS, "--json")
+    doc = json.loads(out)
+    assert "share" in {c["rule"] for c in doc["concerns"]}
+    assert len(doc["concerns"]) == len(concerns)
+    assert all(set(c) == {"engineer", "rule", "text"} for c in doc["concerns"])
+    assert doc["reason"] == ""
+
+
+@pytest.mark.parametrize("reason", [None, "   "])
+def test_apply_with_concerns_and_no_reason_is_refused_and_saves_nothing(
+    capsys, seeded_team, reason
+) -> None:
+    extra = () if reason is None else ("--reason", reason)
+    code, out, err = run(capsys, *ARGS, "--apply", *extra)
+    assert code == 2
+    assert "concern (share): " in out
+    assert "not applied: nothing saved" in out
+    assert "applied:" not in out.replace("not applied:", "")
+    assert err.startswith("oncall: not applied: the planning guard has ")
+    assert '--reason "..."' in err
+    with seeded_team.ctx.sessions.begin() as s:
+        assert queries.list_swaps(s, seeded_team.team.id) == []
+    code, out, _ = run(capsys, *ARGS, "--apply", "--json")
+    assert code == 2
+    doc = json.loads(out)
+    assert (doc["applied"], doc["swaps_created"]) == (False, [])
+    assert doc["concerns"]

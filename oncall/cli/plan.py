@@ -1,5 +1,10 @@
 """``oncall plan`` (docs/cli.md "Fair planning"): a fair proposal for one rotation's coming
-shifts, with each person's burden before and after; a dry run unless ``--apply``."""
+shifts, with each person's burden before and after; a dry run unless ``--apply``.
+
+The planning guard (burnout.md 9.8) judges the proposal like any other edit: its concerns
+(High, rest, a share above 25% or too many days in a row over all of a person's teams,
+leave) are printed, and ``--apply`` refuses to save while there are any unless
+``--reason "..."`` says why it is OK; the reason is kept with each swap."""
 
 from __future__ import annotations
 
@@ -22,8 +27,11 @@ from oncall.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.orm import Session  # noqa: TID251
 
+    from oncall.domain.guard import Concern
     from oncall.domain.model import Rotation, Team
     from oncall.domain.planner import Burden, Fairness, Proposal
 
@@ -42,6 +50,13 @@ def add_parsers(commands: Any, imports: Any, exports: Any, common: argparse.Argu
     plan.add_argument("--to", dest="end", metavar="DATE", required=True,
                       help="last day, inclusive (or an ISO 8601 instant, exclusive)")  # fmt: skip
     plan.add_argument("--apply", action="store_true", help="save the changes as swaps")
+    plan.add_argument(
+        "--reason",
+        metavar="TEXT",
+        default="",
+        help="why applying is OK despite the planning guard's concerns "
+        "(needed with --apply when there are any; kept with the swaps)",
+    )
     plan.add_argument("--json", action="store_true", help=f"print JSON ({PLAN_SCHEMA})")
 
 
@@ -91,30 +106,54 @@ def _ratio_text(f: Fairness) -> str:
 
 def _plan(args: argparse.Namespace, clock: Clock) -> int:
     from oncall.db import queries
+    from oncall.exchange.guarding import proposal_concerns
     from oncall.exchange.planning import add_plan_swaps, propose
 
     ctx = open_context(args, clock)
     now = ctx.clock()
+    risk, load = ctx.settings.risk, ctx.settings.load_metrics()
+    reason = args.reason.strip()
     with ctx.sessions.begin() as s:
         team = find_team(s, args.team) if args.team else None
         team, rotation = _find_rotation(s, args.rotation, team)
         zone = rotation.current.zone
         start, end = instant_window(args, zone)
-        proposal = propose(s, team.id, rotation.id, start, end, now, risk=ctx.settings.risk,
-                           load=ctx.settings.load_metrics())  # fmt: skip
-        plan_names = {e.id: e.name for e in queries.load_plan(s, team.id).engineers}
+        proposal = propose(s, team.id, rotation.id, start, end, now, risk=risk, load=load)
+        plan = queries.load_plan(s, team.id)
+        plan_names = {e.id: e.name for e in plan.engineers}
+        concerns = (
+            proposal_concerns(s, plan, proposal, now, risk=risk, load=load)
+            if proposal.changes
+            else []
+        )
+    refused = bool(args.apply and concerns and not reason)
     applied = []
-    if args.apply and proposal.changes:
-        applied = ctx.edit(team.id, lambda s: add_plan_swaps(s, proposal, now))
+    if args.apply and proposal.changes and not refused:
+        applied = ctx.edit(team.id, lambda s: add_plan_swaps(s, proposal, now, reason))
     if args.json:
-        print_json(_document(proposal, team, rotation, plan_names, args.apply, applied))
-        return EXIT_OK
-    _print(proposal, rotation, plan_names, args.apply, len(applied))
+        print_json(_document(proposal, team, rotation, plan_names, args.apply and not refused,
+                             applied, concerns, reason))  # fmt: skip
+    else:
+        _print(proposal, rotation, plan_names, args.apply and not refused, len(applied),
+               concerns, refused)  # fmt: skip
+    if refused:
+        raise CliError(
+            f"not applied: the planning guard has {len(concerns)} "
+            f"concern{'s' if len(concerns) != 1 else ''} (listed above); "
+            'say why it is OK with --reason "..." to apply anyway (the reason is kept)'
+        )
     return EXIT_OK
 
 
 def _document(
-    p: Proposal, team: Team, rotation: Rotation, names: dict[int, str], apply: bool, applied: list
+    p: Proposal,
+    team: Team,
+    rotation: Rotation,
+    names: dict[int, str],
+    apply: bool,
+    applied: list,
+    concerns: Sequence[Concern] = (),
+    reason: str = "",
 ) -> dict[str, Any]:
     def who(eid: int) -> dict[str, Any]:
         return {"id": eid, "name": names.get(eid, f"#{eid}")}
@@ -152,11 +191,21 @@ def _document(
             }
             for u in p.unmet
         ],
+        "concerns": [
+            {"engineer": who(c.engineer_id), "rule": c.rule.value, "text": c.text} for c in concerns
+        ],
+        "reason": reason if apply and applied else "",
     }
 
 
 def _print(
-    p: Proposal, rotation: Rotation, names: dict[int, str], apply: bool, applied: int
+    p: Proposal,
+    rotation: Rotation,
+    names: dict[int, str],
+    apply: bool,
+    applied: int,
+    concerns: Sequence[Concern] = (),
+    refused: bool = False,
 ) -> None:
     from zoneinfo import ZoneInfo
 
@@ -184,8 +233,12 @@ def _print(
     print_table(("ENGINEER", "BURDEN BEFORE", "AFTER", "CHANGE"), rows, empty="no members")
     for u in p.unmet:
         print(f"unmet: {u.text}")
+    for c in concerns:
+        print(f"concern ({c.rule.value}): {c.text}")
     if apply:
         print(f"applied: {applied} swaps saved (note 'fair plan')")
+    elif refused:
+        print("not applied: nothing saved")
     else:
         print("dry run: nothing saved (add --apply to save the changes as swaps)")
 

@@ -7,11 +7,13 @@ rules need (a fortnight around the change, and the coming 28 days), and reads wh
 judge it against: everyone's risk at ``now`` (unless the caller has it already), the last
 days' pages (night work and rest), the team's leave and each person's shifts on their
 *other* teams (the share and days in a row are a person's, not a team's).
+:func:`proposal_concerns` does the same for applying a fair plan's proposal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -19,10 +21,12 @@ from oncall.db import pages as page_store
 from oncall.db import queries
 from oncall.domain.bands import DEFAULT_SETTINGS, LoadSettings
 from oncall.domain.guard import SHARE_WINDOW, Concern, check_change
-from oncall.domain.model import Shift, TeamPlan
+from oncall.domain.model import Shift, Swap, TeamPlan
+from oncall.domain.planner import Proposal
 from oncall.domain.risk import DEFAULT_RISK, Assessment, RiskSettings, assess_team
 from oncall.domain.schedule import resolve
 from oncall.exchange.history import gather_for_risk
+from oncall.exchange.planning import PLAN_NOTE
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session  # noqa: TID251  (a type only: the caller's session)
@@ -96,3 +100,23 @@ def change_concerns(
         load_settings=load,
         elsewhere=other_teams_shifts(s, team_id, set(people), lo, hi),
     )
+
+
+def proposal_concerns(
+    s: Session,
+    plan: TeamPlan,
+    proposal: Proposal,
+    now: datetime,
+    *,
+    risk: RiskSettings = DEFAULT_RISK,
+    load: LoadSettings = DEFAULT_SETTINGS,
+) -> list[Concern]:
+    """The guard's concerns about applying a fair plan's ``proposal`` to ``plan`` (its team's
+    plan as stored): the plan with one swap per changed shift, checked like any other edit."""
+    extra = tuple(
+        Swap(-(i + 1), proposal.rotation_id, a.shift.start, a.engineer_id, now, PLAN_NOTE)
+        for i, a in enumerate(proposal.changes)
+    )
+    after = replace(plan, swaps=(*plan.swaps, *extra))
+    start = max(proposal.start, now)
+    return change_concerns(s, plan, after, start, proposal.end, now, risk=risk, load=load)

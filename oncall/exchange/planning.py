@@ -64,11 +64,13 @@ def propose(
     )
 
 
-def add_plan_swaps(s: Session, proposal: Proposal, now: datetime) -> list[Swap]:
-    """Record one swap per changed shift of ``proposal`` (made at ``now``); returns them."""
+def add_plan_swaps(s: Session, proposal: Proposal, now: datetime, reason: str = "") -> list[Swap]:
+    """Record one swap per changed shift of ``proposal`` (made at ``now``; ``reason``: why it
+    went ahead despite the planning guard's concerns); returns them."""
     return [
         commands.add_swap(
-            s, Swap(0, proposal.rotation_id, a.shift.start, a.engineer_id, now, PLAN_NOTE)
+            s,
+            Swap(0, proposal.rotation_id, a.shift.start, a.engineer_id, now, PLAN_NOTE, reason),
         )
         for a in proposal.changes
     ]

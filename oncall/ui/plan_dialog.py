@@ -4,8 +4,11 @@ The user picks a range (the next 8 weeks by default) and presses Plan; the plann
 one Worker (a progress bar shows its steps: reading history, assessing risk, planning). The
 dialog then shows the fairness score before → after, each person's burden before and after
 (words and ▲/▼, never colour alone) and, plainly, any shift nobody can take. Apply goes
-through the per-person change preview and saves one swap per changed shift (note "fair
-plan") in one transaction, as ONE undo step; undo deletes those swaps.
+through the per-person change preview with the planning guard's concerns, like every other
+edit (a share above 25% or too many days in a row, counted over all of a person's teams;
+High, rest, leave): with concerns, Apply stays off until a reason is written, and the reason
+is kept with each swap. It saves one swap per changed shift (note "fair plan") in one
+transaction, as ONE undo step; undo deletes those swaps.
 
 The dialog is shown with ``show()`` (never a nested ``exec``), so tests drive it directly.
 """
@@ -37,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from oncall.app import AppContext
+from oncall.domain.guard import Concern
 from oncall.domain.model import Rotation, Swap, TeamPlan
 from oncall.domain.planner import Fairness, Proposal
 from oncall.jobs import Progress
@@ -114,6 +118,7 @@ class PlanDialog(QDialog):
         self.plan: TeamPlan | None = None
         self.worker: Any = None
         self.swaps: list[Swap] = []
+        self.concerns: list[Concern] = []  # the guard's, at the last Apply
         self.zone = rotation.current.zone
         today = ctx.clock().astimezone(ZoneInfo(self.zone)).date()
 
@@ -273,20 +278,26 @@ class PlanDialog(QDialog):
         return replace(self.plan, swaps=(*self.plan.swaps, *extra))
 
     def apply(self) -> bool:
-        """Show the per-person change preview; on confirmation save the swaps as one undo step.
-        Returns whether they were saved."""
+        """Show the per-person change preview with the guard's concerns; on confirmation
+        (with a reason when there are concerns) save the swaps as one undo step. Returns
+        whether they were saved."""
         from oncall.ui.change_preview import ChangePreviewDialog, compute_diffs
+        from oncall.ui.guard_check import change_concerns
 
         if self.proposal is None or self.plan is None or not self.proposal.changes:
             return False
         proposal = self.proposal
         weeks = max(1, math.ceil((proposal.end - proposal.start) / timedelta(weeks=1)))
         start = max(proposal.start, self.ctx.clock())
-        diffs = compute_diffs(self.plan, self._plan_after(), start, weeks)
+        after = self._plan_after()
+        diffs = compute_diffs(self.plan, after, start, weeks)
         engineers = {e.id: e for e in self.plan.engineers}
-        if not ChangePreviewDialog.ask(self, diffs, engineers, weeks=weeks,
-                                       title=f"Apply the fair plan for {self.rotation.name}?",
-                                       confirm_text="&Apply"):  # fmt: skip
+        self.concerns = change_concerns(self.ctx, self.plan, after, start, proposal.end)
+        reason = ChangePreviewDialog.ask_with_reason(
+            self, diffs, engineers, weeks=weeks, concerns=self.concerns,
+            title=f"Apply the fair plan for {self.rotation.name}?", confirm_text="&Apply",
+        )  # fmt: skip
+        if reason is None:
             return False
         # The undo step keeps its own state: it outlives this dialog.
         ctx, team_id, now = self.ctx, self.team_id, self.ctx.clock()
@@ -295,7 +306,7 @@ class PlanDialog(QDialog):
         def do() -> None:
             from oncall.exchange.planning import add_plan_swaps
 
-            made[:] = ctx.edit(team_id, lambda s: add_plan_swaps(s, proposal, now))
+            made[:] = ctx.edit(team_id, lambda s: add_plan_swaps(s, proposal, now, reason))
 
         def undo() -> None:
             from oncall.exchange.planning import delete_swaps
