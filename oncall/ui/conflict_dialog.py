@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -102,12 +101,8 @@ class ConflictDialog(QDialog):
 
         self.table = self._table() if mergeable else QFrame(self)
         self.table.setVisible(mergeable)
-        if mergeable:
-            scroll = QScrollArea(self)
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QFrame.Shape.NoFrame)
-            scroll.setWidget(self.table)
-            layout.addWidget(scroll, 1)
+        if mergeable:  # a rotation has eight fields at most: the whole table always fits
+            layout.addWidget(self.table, 1)
 
         self.buttons = QDialogButtonBox(self)
         self.save_button: QPushButton | None = None
@@ -172,10 +167,10 @@ class ConflictDialog(QDialog):
             if who:
                 name.setText(f"{f.label}<br><span style='color:{muted}'>{who}</span>")
             grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
-            theirs = QRadioButton(self.text(f, f.theirs), table)
-            yours = QRadioButton(self.text(f, f.yours), table)
-            theirs.setAccessibleName(f"{f.label}: keep theirs, {theirs.text()}")
-            yours.setAccessibleName(f"{f.label}: keep yours, {yours.text()}")
+            theirs = self._choice(self.text(f, f.theirs), table)
+            yours = self._choice(self.text(f, f.yours), table)
+            theirs.setAccessibleName(f"{f.label}: keep theirs, {self.text(f, f.theirs)}")
+            yours.setAccessibleName(f"{f.label}: keep yours, {self.text(f, f.yours)}")
             group = QButtonGroup(table)  # exclusive per row; arrows move within the row
             group.addButton(theirs)
             group.addButton(yours)
@@ -188,6 +183,16 @@ class ConflictDialog(QDialog):
         grid.setColumnStretch(2, 1)
         grid.setRowStretch(len(self.conflict.fields) + 1, 1)
         return table
+
+    def _choice(self, text: str, parent: QWidget) -> QRadioButton:
+        # Very long values (a big roster) are shortened on the button, whole on hover.
+        shown = self.fontMetrics().elidedText(
+            text, Qt.TextElideMode.ElideRight, self.fontMetrics().averageCharWidth() * 60
+        )
+        button = QRadioButton(shown, parent)
+        button.setToolTip(text if shown != text else "")
+        button.setProperty("full_text", text)
+        return button
 
     @staticmethod
     def _who_changed(f: FieldConflict) -> str:
@@ -217,7 +222,7 @@ class ConflictDialog(QDialog):
         """What each row shows: (field, theirs, yours) (for tests and screen readers)."""
         by_name = {f.name: f for f in self.conflict.fields}
         return [
-            (by_name[n].label, theirs.text(), yours.text())
+            (by_name[n].label, theirs.property("full_text"), yours.property("full_text"))
             for n, (theirs, yours) in self.radios.items()
         ]
 

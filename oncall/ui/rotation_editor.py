@@ -65,6 +65,9 @@ class RotationDraft:
     rotation_id: int | None  # None for a new rotation
     name: str
     version: RotationVersion
+    # The rotation as the editor loaded it (its row_version is what the save expects), kept
+    # when the screen refreshes underneath, so a newer save by someone else is a conflict.
+    base: Rotation | None = None
 
 
 def plan_with_draft(plan: TeamPlan, draft: RotationDraft) -> tuple[TeamPlan, int]:
@@ -172,6 +175,7 @@ class RotationEditor(QWidget):
         super().__init__(parent)
         self.plan: TeamPlan | None = None
         self.rotation: Rotation | None = None
+        self.base: Rotation | None = None  # the rotation as loaded (see RotationDraft.base)
         self.now = datetime.now(UTC)
         self.viewer_zone = "UTC"
         self.preview_shifts: list[Shift] = []
@@ -365,6 +369,7 @@ class RotationEditor(QWidget):
         """Start editing ``rotation`` of ``plan`` (None: a new rotation with sensible defaults)."""
         self._loading = True
         self.plan, self.rotation, self.now, self.viewer_zone = plan, rotation, now, viewer_zone
+        self.base = rotation  # what the form started from (refreshes leave it be)
         zone = rotation.current.zone if rotation else plan.team.zone
         v = (
             rotation.current
@@ -433,7 +438,10 @@ class RotationEditor(QWidget):
             role=Role(self.role.currentData()),
         )
         return RotationDraft(
-            self.rotation.id if self.rotation else None, self.name.text().strip(), version
+            self.rotation.id if self.rotation else None,
+            self.name.text().strip(),
+            version,
+            self.base if self.rotation else None,
         )
 
     # -- errors --------------------------------------------------------------------------------

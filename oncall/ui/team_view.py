@@ -37,8 +37,10 @@ from PySide6.QtWidgets import (
 
 from oncall.app import AppContext
 from oncall.db import commands, queries
+from oncall.db.conflicts import EditConflict, RotationEdit
 from oncall.domain.model import Engineer, LeaveConflict, Override, Rotation, Team, TeamPlan
 from oncall.ui.change_preview import PREVIEW_WEEKS, ChangePreviewDialog, compute_diffs
+from oncall.ui.conflict_dialog import ConflictDialog, resolve_conflict, versioned_flip
 from oncall.ui.engineer_form import EngineerForm, error_label, set_error
 from oncall.ui.guard_check import change_concerns
 from oncall.ui.leave_dialog import LeaveDialog, TeamDialog
@@ -114,6 +116,8 @@ class TeamView(QWidget):
         self.conflicts: list[LeaveConflict] = []
         self.engineer_form: EngineerForm | None = None
         self.last_error = ""
+        self.last_conflict: EditConflict | None = None  # of the last run_edit, if it met one
+        self.conflict_dialog: ConflictDialog | None = None
 
         # -- team picker --
         self.team_pick = QComboBox()
@@ -411,20 +415,14 @@ class TeamView(QWidget):
         """Make ``engineer_id`` the team's lead (None: no lead), undoably; returns a refusal."""
         if self.plan is None or self.plan.team.lead_engineer_id == engineer_id:
             return None
-        team_id, old = self.plan.team.id, self.plan.team.lead_engineer_id
+        team = self.plan.team
         who = self.lead_pick.itemText(max(0, self.lead_pick.findData(engineer_id)))
-
-        def save(lead: int | None) -> None:
-            # Only the lead changes (the schedule does not, so no re-materialising); read the
-            # team afresh so an undo never reverts a rename made in between.
-            with self.ctx.sessions.begin() as s:
-                team = queries.get_team(s, team_id)
-                if team is None:
-                    raise ValueError("The team no longer exists.")
-                commands.update_team(s, replace(team, lead_engineer_id=lead))
-
         text = f"Make {who} the lead" if engineer_id is not None else "Clear the team lead"
-        error = self.run_edit(text, lambda: save(engineer_id), lambda: save(old))
+        # Versioned both ways: someone else's newer save of the team (a rename, another lead)
+        # is a conflict to resolve, never silently overwritten or undone.
+        lead = replace(team, lead_engineer_id=engineer_id)
+        do, undo = versioned_flip(self._save_team, team, lead)
+        error = self.run_edit(text, do, undo)
         self._show_error(error or "")
         if error:
             self._fill_lead_pick()
@@ -474,14 +472,103 @@ class TeamView(QWidget):
         do: Callable[[], None],
         undo: Callable[[], None],
         then: Callable[[], None] | None = None,
+        on_conflict: Callable[[EditConflict], None] | None = None,
     ) -> str | None:
         """Push an undoable edit; returns the database's refusal (and drops the command) if any.
 
-        ``then`` runs after every do and undo, once the screen shows the new state.
+        ``then`` runs after every do and undo, once the screen shows the new state. Someone
+        else's newer save (on do, redo or undo) goes to ``on_conflict`` (default: the conflict
+        dialog, :meth:`resolve_conflict`); ``last_conflict`` says whether the do met one.
         """
-        error = push_edit(self.undo, text, do, undo, lambda: self._after_edit(then))
+        self.last_conflict = None
+
+        def conflicted(conflict: EditConflict) -> None:
+            self.last_conflict = conflict
+            (on_conflict or self.resolve_conflict)(conflict)
+
+        error = push_edit(
+            self.undo, text, do, undo, lambda: self._after_edit(then), on_conflict=conflicted
+        )
         self.last_error = error or ""
         return error
+
+    # -- someone else saved first ---------------------------------------------------------------
+
+    def resolve_conflict(
+        self,
+        conflict: EditConflict,
+        parent: QWidget | None = None,
+        finished: Callable[[str], None] | None = None,
+    ) -> ConflictDialog:
+        """Show someone else's newer save beside this one (oncall/ui/conflict_dialog.py).
+
+        "Save my choices" saves the merge on top of their version (a further conflict opens
+        the dialog again); "Discard mine" shows theirs. ``finished`` hears "saved",
+        "discarded", "cancelled" or "refused" (with the refusal shown), for the form that
+        asked; cancelling leaves that form as it is.
+        """
+
+        def save(merged: Any) -> None:
+            error = self._save_merged(
+                conflict, merged, lambda again: self.resolve_conflict(again, parent, finished)
+            )
+            if error is None:
+                outcome = "saved"
+            elif self.last_conflict is not None:
+                return  # a newer save again: its own dialog is open now
+            else:
+                outcome = "refused"
+                self._show_error(error)
+            if finished is not None:
+                finished(outcome)
+
+        def discard() -> None:
+            self.refresh()
+            if conflict.kind == "rotation" and conflict.row_id:
+                self._reload_editor_for(conflict.row_id)
+            if finished is not None:
+                finished("discarded")
+
+        def cancel() -> None:
+            if finished is not None:
+                finished("cancelled")
+
+        self.conflict_dialog = resolve_conflict(
+            parent or self, conflict, save=save, discard=discard, cancel=cancel,
+            zone=self.zone, now=self.now(),
+        )  # fmt: skip
+        return self.conflict_dialog
+
+    def _save_merged(
+        self, conflict: EditConflict, merged: Any, on_conflict: Callable[[EditConflict], None]
+    ) -> str | None:
+        """Save a merge chosen in the conflict dialog, expecting their version."""
+        if conflict.kind == "rotation" and isinstance(merged, RotationEdit):
+            yours = conflict.yours
+            reason = yours.version.reason if isinstance(yours, RotationEdit) else ""
+            draft = RotationDraft(
+                conflict.row_id, merged.name, replace(merged.version, reason=reason)
+            )
+            return self._edit_rotation(
+                draft, self.now(), expected=merged.row_version, base=conflict.theirs,
+                on_conflict=on_conflict,
+            )  # fmt: skip
+        if conflict.kind == "engineer":
+            do, undo = versioned_flip(self._save_engineer_row, conflict.theirs, merged)
+            return self.run_edit(f"Edit {merged.name}", do, undo, on_conflict=on_conflict)
+        if conflict.kind == "team":
+            do, undo = versioned_flip(self._save_team, conflict.theirs, merged)
+            return self.run_edit(f"Edit team {merged.name}", do, undo, on_conflict=on_conflict)
+        return f"A {conflict.kind} cannot be merged here; it was left as they saved it."
+
+    def _save_team(self, team: Team, base: Team) -> Team:
+        # Only the team row changes (not the schedule), so no re-materialising.
+        with self.ctx.sessions.begin() as s:
+            return commands.update_team(s, team, base=base)
+
+    def _save_engineer_row(self, engineer: Engineer, base: Engineer) -> Engineer:
+        saved: Engineer = self._edit(lambda s: commands.update_engineer(s, engineer, base=base))
+        return saved
 
     def _after_edit(self, then: Callable[[], None] | None = None) -> None:
         self.refresh()
@@ -555,17 +642,31 @@ class TeamView(QWidget):
         if form.original is None:
             error = self._add_engineer(engineer, team_id)
         else:
-            old = form.original
+            do, undo = versioned_flip(self._save_engineer_row, form.original, engineer)
             error = self.run_edit(
                 f"Edit {engineer.name}",
-                lambda: self._edit(lambda s: commands.update_engineer(s, engineer)),
-                lambda: self._edit(lambda s: commands.update_engineer(s, old)),
+                do,
+                undo,
+                on_conflict=lambda c: self.resolve_conflict(
+                    c, form, lambda outcome: self._form_after_conflict(form, outcome)
+                ),
             )
-        if error:
+        if error and self.last_conflict is not None:
+            form.show_save_error(
+                "Someone else saved this person meanwhile; nothing was overwritten."
+            )
+        elif error:
             form.show_save_error(error)
         else:
             form.accept()
             self.engineer_form = None
+
+    def _form_after_conflict(self, form: EngineerForm, outcome: str) -> None:
+        # Saved or discarded: the form's work is done. Cancelled: it stays with what was typed.
+        if outcome in ("saved", "discarded"):
+            form.accept()
+            if self.engineer_form is form:
+                self.engineer_form = None
 
     def _add_engineer(self, engineer: Engineer, team_id: int | None) -> str | None:
         assert team_id is not None
@@ -578,7 +679,7 @@ class TeamView(QWidget):
             e = created["e"]
 
             def back(s: Any) -> None:  # redo: the same person (same id) again
-                commands.update_engineer(s, replace(e, active=True))
+                created["e"] = commands.update_engineer(s, replace(e, active=True))
                 ids = {m.id for m in queries.team_engineers(s, team_id)}
                 commands.set_team_members(s, team_id, tuple(ids | {e.id}))
 
@@ -590,7 +691,7 @@ class TeamView(QWidget):
             def away(s: Any) -> None:  # no delete: leave the team and go inactive
                 ids = {m.id for m in queries.team_engineers(s, team_id)}
                 commands.set_team_members(s, team_id, tuple(ids - {e.id}))
-                commands.update_engineer(s, replace(e, active=False))
+                created["e"] = commands.update_engineer(s, replace(e, active=False))
 
             self._edit(away)
 
@@ -603,11 +704,8 @@ class TeamView(QWidget):
             return
         flipped = replace(engineer, active=not engineer.active)
         verb = "Reactivate" if flipped.active else "Deactivate"
-        error = self.run_edit(
-            f"{verb} {engineer.name}",
-            lambda: self._edit(lambda s: commands.update_engineer(s, flipped)),
-            lambda: self._edit(lambda s: commands.update_engineer(s, engineer)),
-        )
+        do, undo = versioned_flip(self._save_engineer_row, engineer, flipped)
+        error = self.run_edit(f"{verb} {engineer.name}", do, undo)
         self._show_error(error or "")
         on_rosters = [
             r.name
@@ -685,6 +783,12 @@ class TeamView(QWidget):
             if draft.rotation_id is None
             else self._edit_rotation(draft, now)
         )
+        if error and self.last_conflict is not None:
+            # The dialog is open; the editor keeps every value typed, with a calm note.
+            self.editor.show_errors(
+                {"": "Someone else saved this rotation meanwhile; nothing was overwritten."}
+            )
+            return False
         if error:
             self.editor.show_save_error(error)
             return False
@@ -721,23 +825,47 @@ class TeamView(QWidget):
 
         return self.run_edit(f"Add rotation {draft.name}", do, undo, then)
 
-    def _edit_rotation(self, draft: RotationDraft, now: datetime) -> str | None:
+    def _edit_rotation(
+        self,
+        draft: RotationDraft,
+        now: datetime,
+        *,
+        expected: int | None = None,
+        base: Rotation | RotationEdit | None = None,
+        on_conflict: Callable[[EditConflict], None] | None = None,
+    ) -> str | None:
+        """Save the draft as a new version, expecting the rotation's version the editor loaded
+        (``draft.base``) or, after a conflict, ``expected`` on top of ``base`` (theirs)."""
         assert draft.rotation_id is not None
         rotation_id = draft.rotation_id
         number: dict[str, int] = {}
         version = replace(draft.version, effective_from=now)
+        if expected is None:
+            expected, base = (draft.base.row_version, draft.base) if draft.base else (0, None)
+        state: dict[str, Any] = {"v": expected, "base": base}
 
         def do() -> None:
             saved = self._edit(
-                lambda s: commands.edit_rotation(s, rotation_id, version, draft.name)
+                lambda s: commands.edit_rotation(
+                    s, rotation_id, version, draft.name, expected=state["v"], base=state["base"]
+                )
             )
-            number["v"] = saved.current.version
+            number["v"], state["v"] = saved.current.version, saved.row_version
 
         def undo() -> None:
-            self._edit(lambda s: commands.undo_rotation_version(s, rotation_id, number["v"]))
+            back = self._edit(
+                lambda s: commands.undo_rotation_version(
+                    s, rotation_id, number["v"], expected=state["v"]
+                )
+            )
+            state["v"], state["base"] = back.row_version, back
 
         return self.run_edit(
-            f"Edit rotation {draft.name}", do, undo, lambda: self._reload_editor_for(rotation_id)
+            f"Edit rotation {draft.name}",
+            do,
+            undo,
+            lambda: self._reload_editor_for(rotation_id),
+            on_conflict,
         )
 
     def _plan_rotation(self, rotation_id: int) -> Rotation | None:
@@ -758,10 +886,16 @@ class TeamView(QWidget):
         old_end = rotation.ends_at
         new_end = None if old_end is not None else self.now()
         verb = "Restart" if new_end is None else "End"
+        state = {"v": rotation.row_version}
+
+        def end(at: datetime | None) -> None:
+            saved = self._edit(
+                lambda s: commands.end_rotation(s, rotation.id, at, expected=state["v"])
+            )
+            state["v"] = saved.row_version
+
         error = self.run_edit(
-            f"{verb} rotation {rotation.name}",
-            lambda: self._edit(lambda s: commands.end_rotation(s, rotation.id, new_end)),
-            lambda: self._edit(lambda s: commands.end_rotation(s, rotation.id, old_end)),
+            f"{verb} rotation {rotation.name}", lambda: end(new_end), lambda: end(old_end)
         )
         self._show_error(error or "")
 
@@ -816,8 +950,9 @@ class TeamView(QWidget):
             return
         current: dict[str, Any] = {"o": override}
 
-        def do() -> None:
-            self._edit(lambda s: commands.delete_override(s, current["o"].id))
+        def do() -> None:  # expecting the version shown, so a changed override is not lost
+            o = current["o"]
+            self._edit(lambda s: commands.delete_override(s, o.id, expected=o.row_version))
 
         def undo() -> None:
             current["o"] = self._edit(lambda s: commands.add_override(s, current["o"]))
@@ -872,8 +1007,9 @@ class TeamView(QWidget):
             return
         current: dict[str, Any] = {"l": leave}
 
-        def do() -> None:
-            self._edit(lambda s: commands.delete_leave(s, current["l"].id))
+        def do() -> None:  # expecting the version shown, so changed leave is not lost
+            lv = current["l"]
+            self._edit(lambda s: commands.delete_leave(s, lv.id, expected=lv.row_version))
 
         def undo() -> None:
             current["l"] = self._edit(lambda s: commands.add_leave(s, current["l"]))
