@@ -1,0 +1,179 @@
+"""Shared database in the window: another client's change shows without a restart, and a
+team server that stops shows a calm banner (what was loaded stays, incident notes wait on
+this computer, a save says it was not saved) that goes when the server is back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import create_engine, text
+
+from oncall.app import AppContext
+from oncall.db import commands, incidents, migrate
+from oncall.db.engine import make_engine, make_session_factory
+from oncall.domain.model import Team
+from oncall.paths import app_paths
+from oncall.settings import Settings
+from oncall.ui.banner import CONNECTION
+from oncall.ui.connection import NOT_SAVED
+from tests.conftest import NOW
+from tests.pg import Cluster, postgres_bin
+from tests.ui.shots import save_png
+
+# One poll interval is 2 s; a change or an outage must show within a few of them.
+SOON_MS = 10_000
+
+
+def _context(url: str, folder: Path) -> AppContext:
+    engine = make_engine(url)
+    return AppContext(
+        paths=app_paths(folder).create(),
+        sessions=make_session_factory(engine),
+        settings=Settings().with_(viewer_zone="Europe/London"),
+        clock=lambda: NOW,
+    )
+
+
+def _window(qtbot: QtBot, ctx: AppContext):
+    from oncall.ui.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def _texts(widget) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    return " ".join(label.text() for label in widget.findChildren(QLabel))
+
+
+def _close(ctx: AppContext) -> None:
+    ctx.sessions.kw["bind"].dispose()
+
+
+def test_another_clients_change_appears_in_the_open_window(
+    qtbot: QtBot, pg_database, tmp_path: Path
+) -> None:
+    url = pg_database()
+    mine, theirs = _context(url, tmp_path / "mine"), _context(url, tmp_path / "theirs")
+    try:
+        window = _window(qtbot, mine)
+        view = window.show_screen("incidents")
+        assert view.incidents == []
+
+        from oncall.exchange import checklists
+
+        library = checklists.load_library(today=NOW.date()).checklists
+        with theirs.sessions.begin() as s:
+            commands.add_team(s, Team(0, "Payments", "Europe/London", ""))
+        started, _ = incidents.start_incident(
+            theirs.sessions, library["web-triage"], NOW, library=library
+        )
+
+        qtbot.waitUntil(lambda: [i.id for i in view.incidents] == [started.id], timeout=SOON_MS)
+        assert window.banner.message(CONNECTION) is None
+        window.close()
+    finally:
+        _close(mine)
+        _close(theirs)
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    """A server of this test's own: it is stopped and started again."""
+    if postgres_bin() is None:
+        pytest.skip("no PostgreSQL server here")
+    made = Cluster.create()
+    made.start()
+    admin = create_engine(made.url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE oncall"))
+        # the test clusters trade durability for speed; a real server keeps its last commits
+        conn.execute(text("ALTER DATABASE oncall SET synchronous_commit = on"))
+    admin.dispose()
+    engine = make_engine(made.url("oncall"))
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield made
+    made.destroy()
+
+
+def test_a_stopped_server_shows_a_banner_keeps_notes_and_recovers(
+    qtbot: QtBot, cluster: Cluster, tmp_path: Path
+) -> None:
+    from oncall.ui.runner.incident_run import load_checklists, start_run
+    from oncall.ui.undo import push_edit
+
+    ctx = _context(cluster.url("oncall"), tmp_path / "app")
+    try:
+        with ctx.sessions.begin() as s:
+            commands.add_team(s, Team(0, "Payments", "Europe/London", "Card payments"))
+        library = load_checklists(ctx)
+        run = start_run(ctx, library.checklists["web-triage"], library)
+        window = _window(qtbot, ctx)
+        incidents_view = window.show_screen("incidents")
+        window.show_screen("now")
+
+        cluster.stop()
+
+        qtbot.waitUntil(lambda: window.banner.message(CONNECTION) is not None, timeout=SOON_MS)
+        words = window.banner.message(CONNECTION)
+        assert "can't be reached since 10:00" in words
+        assert "kept on this computer" in words
+        # what was loaded can still be read, and screens can be visited
+        assert window.show_screen("incidents") is incidents_view
+        assert [i.id for i in incidents_view.incidents] == [run.incident.id]
+        window.refresh_all()  # a refresh that fails leaves what was loaded, no error
+        assert [i.id for i in incidents_view.incidents] == [run.incident.id]
+        assert incidents_view.timeline_rows()
+        never_opened = window.show_screen("load")
+        assert "Load needs the team server" in _texts(never_opened)
+        # a note typed meanwhile in the runner waits on this computer, and the runner says so
+        from oncall.ui.runner.view import RunnerView
+
+        runner_view = RunnerView(ctx, run)
+        qtbot.addWidget(runner_view)
+        runner_view.resize(900, 560)
+        runner_view.show()
+        runner_view.note_edit.setText("Rolled back the 02:00 deploy")
+        runner_view.save_note()
+        assert "saved on this computer (waiting for the team server)" in (
+            runner_view.note_saved.text()
+        )
+        assert run.waiting() == 1
+        assert runner_view.waiting_label.isVisible()
+        assert runner_view.waiting_label.text().startswith(
+            "1 entry is saved on this computer, waiting for the team server"
+        )
+        save_png(runner_view, "connection_runner_waiting.png", tmp_path)
+        # a save that cannot be made says so and is not kept as done
+        refused = push_edit(
+            window.undo_stack,
+            "Rename team",
+            lambda: ctx.edit(1, lambda s: commands.add_team(s, Team(0, "X", "UTC", ""))),
+            lambda: None,
+        )
+        assert refused == NOT_SAVED
+        assert window.undo_stack.count() == 0
+        window.show_screen("incidents")
+        save_png(window, "connection_banner.png", tmp_path)
+
+        cluster.start()
+
+        qtbot.waitUntil(lambda: window.banner.message(CONNECTION) is None, timeout=SOON_MS)
+        qtbot.waitUntil(lambda: run.waiting() == 0, timeout=SOON_MS)
+        texts = [e.text for e in incidents.timeline(ctx.sessions, run.incident.id)]
+        assert texts.count("Rolled back the 02:00 deploy") == 1
+        assert texts[-1] == "Rolled back the 02:00 deploy"
+        qtbot.waitUntil(lambda: not runner_view.waiting_label.isVisible())
+        # the screen that could not open while the server was away opens now
+        qtbot.waitUntil(lambda: "needs the team server" not in _texts(window.views["load"]))
+        window.close()
+    finally:
+        _close(ctx)
