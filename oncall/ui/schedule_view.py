@@ -697,15 +697,19 @@ class ScheduleView(QWidget):
             self._say("That override no longer exists.")
             return False
         original = found[0]
-        state = {"id": original.id}
+        # Expecting the version shown, so one changed or removed elsewhere is said, not lost.
+        state = {"id": original.id, "v": original.row_version}
 
         def do() -> None:
-            self.ctx.edit(team_id, lambda s: commands.delete_override(s, state["id"]))
+            self.ctx.edit(
+                team_id, lambda s: commands.delete_override(s, state["id"], expected=state["v"])
+            )
 
         def undo() -> None:
-            state["id"] = self.ctx.edit(
+            back = self.ctx.edit(
                 team_id, lambda s: commands.add_override(s, replace(original, id=0))
-            ).id
+            )
+            state["id"], state["v"] = back.id, back.row_version
 
         text = f"Remove override for {self._first_name(original.engineer_id)}"
         if error := push_edit(self.undo, text, do, undo, self._after_edit):
@@ -829,15 +833,17 @@ class ScheduleView(QWidget):
         if original is None:
             self._say("That swap no longer exists.")
             return False
-        state = {"id": original.id}
+        # Expecting the version shown, so one changed or removed elsewhere is said, not lost.
+        state = {"id": original.id, "v": original.row_version}
 
         def do() -> None:
-            self.ctx.edit(team_id, lambda s: commands.delete_swap(s, state["id"]))
+            self.ctx.edit(
+                team_id, lambda s: commands.delete_swap(s, state["id"], expected=state["v"])
+            )
 
         def undo() -> None:
-            state["id"] = self.ctx.edit(
-                team_id, lambda s: commands.add_swap(s, replace(original, id=0))
-            ).id
+            back = self.ctx.edit(team_id, lambda s: commands.add_swap(s, replace(original, id=0)))
+            state["id"], state["v"] = back.id, back.row_version
 
         text = f"Undo swap to {self._first_name(original.engineer_id)}"
         if error := push_edit(self.undo, text, do, undo, self._after_edit):

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialog
 from sqlalchemy.orm import Session, sessionmaker
 
 from oncall.db import commands, queries
-from oncall.db.conflicts import EditConflict, FieldConflict, RotationEdit, describe
+from oncall.db.conflicts import EditConflict, FieldConflict, RotationEdit, describe, diff
 from oncall.db.engine import make_engine, make_session_factory
 from oncall.domain.model import CadenceUnit, Role, RotationVersion
 from oncall.ui.change_preview import ChangePreviewDialog
@@ -37,8 +37,6 @@ def rotation_conflict() -> EditConflict:
     base = RotationEdit("Primary", _version(), 3)
     theirs = RotationEdit("Primary", _version(members=(4, 3, 2, 1), priority=1), 4)
     yours = RotationEdit("Primary pager", _version(members=(1, 2)), 3)
-    from oncall.db.conflicts import diff
-
     return EditConflict(
         "rotation",
         "Primary",
@@ -309,3 +307,25 @@ def test_a_stale_engineer_form_asks_and_keeps_the_form_until_resolved(
     with seeded_team.ctx.sessions.begin() as s:
         saved = queries.get_engineer(s, bao.id)
     assert (saved.email, saved.phone) == ("bao@new.example", "+65 6000 0000")
+
+
+def test_removing_an_override_someone_else_removed_says_so(qtbot, seeded_team, other) -> None:
+    from oncall.domain.model import Override
+    from oncall.ui.schedule_view import ScheduleView
+
+    now, ada = seeded_team.now, seeded_team.engineer("ada")
+    with seeded_team.ctx.sessions.begin() as s:
+        override = commands.add_override(
+            s, Override(0, seeded_team.team.id, ada.id, now, now + timedelta(hours=4), now)
+        )
+    stack = QUndoStack()
+    schedule = ScheduleView(seeded_team.ctx, stack)
+    qtbot.addWidget(schedule)
+    schedule.refresh()
+    assert override.id in {o.id for o in schedule.plan.overrides}
+    with other.begin() as s:  # gone in the other copy while this one still shows it
+        commands.delete_override(s, override.id, expected=override.row_version)
+
+    assert not schedule.remove_override(override.id)
+    assert "Someone else deleted this override" in schedule.message.text()
+    assert stack.count() == 0
