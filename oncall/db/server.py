@@ -158,10 +158,22 @@ def is_postgresql(url: str) -> bool:
     return url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
 
 
+class DatabaseUrlError(ValueError):
+    """A database URL (``ONCALL_DATABASE_URL``) that cannot be read; the message shows it
+    with any password masked (the parser's own error may quote the whole URL)."""
+
+
 def _parse(url: str) -> URL:
     from sqlalchemy.engine import make_url
 
-    return make_url(url)
+    try:
+        return make_url(url)
+    except Exception:  # the parser's message may quote the URL, password and all
+        masked = re.sub(r"(://[^:/@]*):[^@]*@", r"\1:" + _MASK + "@", url)
+        raise DatabaseUrlError(
+            f"“{masked}” is not a database URL; write it as "
+            "postgresql+psycopg://USER@HOST:PORT/DATABASE"
+        ) from None
 
 
 def redact(url: str) -> str:
@@ -171,7 +183,7 @@ def redact(url: str) -> str:
         return url
     try:
         return _parse(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy reads: mask user:password@ crudely
+    except DatabaseUrlError:  # not a URL SQLAlchemy reads: mask user:password@ crudely
         return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:" + _MASK + "@", url)
 
 

@@ -393,3 +393,12 @@ def test_credentials_database_password_needs_a_team_server(
 ) -> None:
     assert _cli(["credentials", "status", "database-password"]) == 2
     assert "No team server is chosen" in capsys.readouterr().err
+
+
+def test_an_unreadable_url_is_refused_without_its_password(data_dir: Path) -> None:
+    bad = "postgresql+psycopg://ana:Pw-In-A-Bad-Url@db.example:notaport/oncall"
+    with pytest.raises(server.DatabaseUrlError) as caught:
+        resolve_database_url(Settings(), {DATABASE_URL_ENV: bad}, app_paths(data_dir))
+    assert "Pw-In-A-Bad-Url" not in str(caught.value)
+    assert "postgresql+psycopg://ana:***@db.example:notaport/oncall" in str(caught.value)
+    assert "Pw-In-A-Bad-Url" not in redact(bad)
