@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from oncall.app import ReadOnlyDatabase
-from oncall.db.conflicts import EditConflict
+
+if TYPE_CHECKING:  # imported when an edit is pushed: the first paint stays SQLAlchemy-free
+    from oncall.db.conflicts import EditConflict
 
 
 class ActionCommand(QUndoCommand):
@@ -47,6 +50,8 @@ def push_edit(
     expected an older version) changes nothing: the command leaves the history (its undo
     would no longer be true) and ``on_conflict`` gets the conflict to show.
     """
+    from oncall.db.conflicts import EditConflict
+
     errors: list[str] = []
     command: ActionCommand
 
