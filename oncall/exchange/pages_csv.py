@@ -100,6 +100,10 @@ _SEVERITY = {
 _URGENCY = {"high": "high", "low": "low"}
 _CHANNEL = {c: c for c in ("phone", "sms", "push", "email", "chat", "other")}
 _SHOWN_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Any character a text check looks for (control characters, tab and line breaks): a record
+# without one, and without a cell longer than _PLAIN_MAX, passes every text check.
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PLAIN_MAX = min(page_store.MAX_ID, page_store.MAX_TEXT, page_store.MAX_TITLE)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _INSERT_COLUMNS = (
     "source", "source_id", "engineer_id", "triggered_at", "acknowledged_at", "resolved_at",
@@ -471,9 +475,13 @@ class _Checker:
         n = len(cells)
         if n != width:
             cells = cells[:width] if n > width else cells + [""] * (width - n)
-        else:
-            cells = cells[:]
-        cells.append("")  # index -1 (a column the file lacks) reads as empty
+        # Index -1 (a column the file lacks) reads as empty. The list is this record's own
+        # (csv.reader makes a new one per record), so it is extended in place, not copied.
+        cells.append("")
+        # Most records hold no control character, line break or long cell: then the text
+        # checks below cannot fail and are skipped (one scan of the record, in C).
+        plain = max(map(len, cells)) <= _PLAIN_MAX and not _ANY_CONTROL.search(" ".join(cells))
+        text = self._text
 
         # source (a file without the column uses the default, checked once)
         if self.i_source < 0:
@@ -507,17 +515,18 @@ class _Checker:
                     "source_id is empty",
                 )
             )
-        if base_id:
-            self._text(errors, "source_id", base_id, page_store.MAX_ID, breaks=False)
-        if incident:
-            self._text(errors, "incident_id", incident, page_store.MAX_ID, breaks=False)
         title = cells[self.i_title].strip()
-        if title:
-            title = title.replace("\r\n", "\n")
-            self._text(errors, "title", title, page_store.MAX_TITLE, breaks=True)
         service = cells[self.i_service].strip()
-        if service:
-            self._text(errors, "service", service, page_store.MAX_TEXT, breaks=False)
+        if not plain:
+            if base_id:
+                text(errors, "source_id", base_id, page_store.MAX_ID, breaks=False)
+            if incident:
+                text(errors, "incident_id", incident, page_store.MAX_ID, breaks=False)
+            if title:
+                title = title.replace("\r\n", "\n")
+                text(errors, "title", title, page_store.MAX_TITLE, breaks=True)
+            if service:
+                text(errors, "service", service, page_store.MAX_TEXT, breaks=False)
         # enumerations (only the file's own columns are looked at)
         enums = ["", "", ""]
         for slot, canonical, i, table, words in self.enum_columns:
@@ -609,11 +618,9 @@ class _Checker:
             return [], [RowError(record, line, c, shown(v), k, m) for c, v, k, m in errors], []
 
         assert paged is not None
-        texts = (
-            page_store.utc_text(paged),
-            page_store.utc_text(ack),
-            page_store.utc_text(res),
-        )
+        utc_text = page_store.utc_text
+        texts = (utc_text(paged), utc_text(ack) if ack is not None else "",
+                 utc_text(res) if res is not None else "")  # fmt: skip
         rows: list[PageValues] = []
         rejected: list[RowError] = []
         unmatched: list[str] = []
@@ -661,6 +668,7 @@ class _Checker:
                     tz,
                     digest,
                     line,
+                    texts,
                 )
             )
         return rows, rejected, unmatched
@@ -677,14 +685,14 @@ def _records(text: io.TextIOWrapper) -> Generator[tuple[list[str], int], None, N
         for cells in reader:
             start = previous_end + 1
             previous_end = reader.line_num
-            for c in cells:
-                if len(c) > MAX_FIELD_CHARS:
-                    raise PagesFileError(
-                        "E_FIELD_TOO_LONG",
-                        f"a field of {len(c):,} characters; at most {MAX_FIELD_CHARS:,} per "
-                        "field (an unclosed quote?)",
-                        start,
-                    )
+            if cells and max(map(len, cells)) > MAX_FIELD_CHARS:
+                length = next(n for n in map(len, cells) if n > MAX_FIELD_CHARS)
+                raise PagesFileError(
+                    "E_FIELD_TOO_LONG",
+                    f"a field of {length:,} characters; at most {MAX_FIELD_CHARS:,} per "
+                    "field (an unclosed quote?)",
+                    start,
+                )
             yield cells, start
     except UnicodeDecodeError as error:
         raise PagesFileError(
