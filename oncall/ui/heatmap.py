@@ -42,7 +42,9 @@ def _accent(palette: QPalette) -> QColor:
 
 
 class HeatmapWidget(QWidget):
-    """Pages per local hour of the week. ``set_grid`` takes 7 lists of 24 counts."""
+    """Pages per local hour of the week. ``set_grid`` takes 7 lists of 24 counts and what they
+    count (``caption``, plural: "pages", "interrupting pages"), which tooltips, the legend and
+    the accessible description say."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,14 +55,19 @@ class HeatmapWidget(QWidget):
         self.setAccessibleName("Pages by hour of the week")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
-    def set_grid(self, grid: Sequence[Sequence[int]]) -> None:
-        """Show new counts (7 rows, Monday first, of 24 local hours)."""
+    def set_grid(self, grid: Sequence[Sequence[int]], caption: str = "pages") -> None:
+        """Show new counts (7 rows, Monday first, of 24 local hours) of ``caption``."""
         if len(grid) != 7 or any(len(row) != 24 for row in grid):
             raise ValueError("a heatmap is 7 days of 24 hours")
         self.grid = [list(row) for row in grid]
+        self.caption = caption
         total = sum(map(sum, self.grid))
-        self.setAccessibleDescription(f"{total} pages in all; hover a cell for its count")
+        self.setAccessibleDescription(f"{total} {caption} in all; hover a cell for its count")
         self.update()
+
+    def _noun(self, n: int) -> str:
+        """The caption for ``n`` ("1 page", "3 interrupting pages")."""
+        return self.caption.removesuffix("s") if n == 1 else self.caption
 
     def count(self, weekday: int, hour: int) -> int:
         """The count of one cell (Monday is 0)."""
@@ -121,8 +128,7 @@ class HeatmapWidget(QWidget):
     def cell_text(self, weekday: int, hour: int) -> str:
         """What hovering a cell says: "Tuesday 03:00–04:00: 4 pages"."""
         n = self.grid[weekday][hour]
-        noun = "page" if n == 1 else "pages"
-        return f"{DAY_NAMES[weekday]} {hour:02d}:00–{(hour + 1) % 24:02d}:00: {n} {noun}"
+        return f"{DAY_NAMES[weekday]} {hour:02d}:00–{(hour + 1) % 24:02d}:00: {n} {self._noun(n)}"
 
     # -- events ------------------------------------------------------------------------------
 
@@ -194,7 +200,7 @@ class HeatmapWidget(QWidget):
         painter.setBrush(gradient)
         painter.drawRoundedRect(bar, unit * 0.15, unit * 0.15)
         painter.setPen(muted)
-        more = f"More (busiest hour: {highest} {'page' if highest == 1 else 'pages'})"
+        more = f"More (busiest hour: {highest} {self._noun(highest)})"
         painter.drawText(
             QRectF(bar.right() + unit * 0.5, y, unit * 24, unit),
             Qt.AlignmentFlag.AlignVCenter,

@@ -22,6 +22,7 @@ from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -78,6 +79,9 @@ RANGES = (
 NOTE = "These are load signals to plan with, not a judgement of anyone."
 # Pages this long before a range still shape its first night (the load module's look-back).
 _LOOKBACK = timedelta(days=1)
+#: The load metrics' settings of this screen: the table and the heatmap's "Interrupting only"
+#: classify pages with the same ones (D2: email and low urgency do not interrupt).
+LOAD_SETTINGS = DEFAULT_SETTINGS
 
 # Column -> (header, tooltip). Column 0 is the engineer.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -366,7 +370,7 @@ def gather(
         pages = page_store.list_pages(s, engineer_ids=ids, start=start - _LOOKBACK, end=end)
         leave = queries.list_leave(s, ids, start, end)
     holidays = holiday_dates(people, range(start.year - 1, end.year + 2))
-    loads = team_load(people, shifts, pages, leave, holidays, start, end)
+    loads = team_load(people, shifts, pages, leave, holidays, start, end, LOAD_SETTINGS)
     rows = [LoadRow(load, holidays.get(load.engineer.id, frozenset())) for load in loads]
     return rows, [p for p in pages if p.triggered_at >= start]
 
@@ -497,10 +501,19 @@ class LoadView(QWidget):
         column.addWidget(self.summary)
         column.addWidget(self.table)
         column.addWidget(self.note)
-        column.addWidget(SectionHeader("When pages come", content))
-        column.addWidget(
-            MutedLabel("Pages by hour of the week, each in the paged engineer's local time.")
+        self.interrupting_box = QCheckBox("I&nterrupting only", content)
+        self.interrupting_box.setToolTip(
+            "Count only the pages that interrupt (burnout.md D2, as in the table): not email, "
+            "not low urgency"
         )
+        self.interrupting_box.toggled.connect(self._show_heatmap)
+        self.heatmap_note = MutedLabel("", content)
+        heading = QHBoxLayout()
+        heading.addWidget(SectionHeader("When pages come", content))
+        heading.addStretch(1)
+        heading.addWidget(self.interrupting_box, 0, Qt.AlignmentFlag.AlignBottom)
+        column.addLayout(heading)
+        column.addWidget(self.heatmap_note)
         column.addWidget(self.heatmap)
         column.addWidget(SectionHeader("On-call hours by band", content))
         column.addWidget(self.bars)
@@ -663,10 +676,23 @@ class LoadView(QWidget):
         self.model.set_rows(self.rows)
         self._fit_table()
         self.summary.setText(self._summary_text())
-        people = {r.engineer.id: r.engineer for r in self.rows}
-        self.heatmap.set_grid(hour_of_week_heatmap(self.pages, people))
+        self._show_heatmap()
         self.bars.set_rows(
             [BarRow(r.engineer.name, r.load.oncall) for r in self.rows if r.load.oncall.total > 0]
+        )
+
+    def _show_heatmap(self) -> None:
+        """The heatmap of the range's pages; with "Interrupting only" just the pages that
+        interrupt (D2), classified with the same settings as the table's interruptions."""
+        only = self.interrupting_box.isChecked()
+        people = {r.engineer.id: r.engineer for r in self.rows}
+        grid = hour_of_week_heatmap(self.pages, people, LOAD_SETTINGS, interrupting_only=only)
+        self.heatmap.set_grid(grid, "interrupting pages" if only else "pages")
+        self.heatmap_note.setText(
+            "Interrupting pages (not email, not low urgency) by hour of the week, each in the "
+            "paged engineer's local time."
+            if only
+            else "Pages by hour of the week, each in the paged engineer's local time."
         )
 
     def _has_history(self) -> bool:

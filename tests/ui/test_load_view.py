@@ -199,3 +199,45 @@ def test_load_screen_on_the_demo_screenshot(qtbot, ctx, tmp_path, look):
     QApplication.processEvents()  # let the scroll area settle its layout before the grab
     image = view.grab().toImage()
     assert image.save(str(_out(tmp_path) / f"load-screen{suffix}.png"))
+
+
+def test_interrupting_only_leaves_out_the_pages_that_do_not_interrupt(view, qtbot):
+    # Ada (London, GMT in November): phone and SMS at Tue 03:10 (both interrupt), an email of
+    # low urgency at Wed 14:00 (does not, D2), a push at Thu 20:00.
+    heat = view.heatmap
+    assert not view.interrupting_box.isChecked()
+    assert sum(map(sum, heat.grid)) == 4
+    assert heat.count(2, 14) == 1
+    qtbot.mouseClick(view.interrupting_box, Qt.MouseButton.LeftButton)
+    assert view.interrupting_box.isChecked()
+    assert sum(map(sum, heat.grid)) == 3
+    assert heat.count(2, 14) == 0  # the email is gone
+    assert heat.count(1, 3) == 2
+    assert heat.count(3, 20) == 1
+    assert heat.cell_text(1, 3) == "Tuesday 03:00–04:00: 2 interrupting pages"
+    assert heat.cell_text(3, 20) == "Thursday 20:00–21:00: 1 interrupting page"
+    assert view.heatmap_note.text().startswith("Interrupting pages")
+    view.set_range("28d")  # a new range keeps the switch
+    assert sum(map(sum, heat.grid)) == 3
+    qtbot.mouseClick(view.interrupting_box, Qt.MouseButton.LeftButton)
+    assert sum(map(sum, heat.grid)) == 4
+    assert heat.cell_text(2, 14) == "Wednesday 14:00–15:00: 1 page"
+
+
+def test_interrupting_only_on_the_demo_screenshot(qtbot, ctx, tmp_path):
+    from oncall import demo
+    from tests.ui.shots import save_png
+
+    demo.ensure_demo(ctx)
+    ctx.settings = ctx.settings.with_(viewer_zone="Europe/London")
+    view = LoadView(ctx, QUndoStack())
+    qtbot.addWidget(view)
+    view.resize(1280, 1000)
+    view.show()
+    qtbot.waitExposed(view)
+    everything = sum(map(sum, view.heatmap.grid))
+    view.interrupting_box.setChecked(True)
+    interrupting = sum(map(sum, view.heatmap.grid))
+    assert 0 < interrupting < everything  # the demo has email and low-urgency pages too
+    QApplication.processEvents()
+    save_png(view.heatmap.parentWidget(), "load-heatmap-interrupting.png", tmp_path)
