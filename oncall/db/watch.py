@@ -10,9 +10,9 @@ client committed a change since I last asked?*
   each carries the writer's backend pid, so changes this app made itself through its own engine
   (see :func:`track`) are told apart exactly.
 - SQLite: ``PRAGMA data_version`` on a long-lived connection of the watch's own changes
-  whenever another connection commits. A change seen while this app also committed a write
-  through its own engine counts as the app's own (SQLite's other clients are scripts, and the
-  next change or refresh shows theirs).
+  whenever another connection commits. A change seen within a poll or two of a write this
+  app committed through its own engine counts as the app's own (SQLite's other clients are
+  scripts, and the next change or refresh shows theirs).
 
 :func:`is_connection_lost` says whether an exception means the server could not be reached
 (connection refused, cut or timed out), as opposed to a refusal from a server that answered.
@@ -113,7 +113,8 @@ class ChangeWatch:
         self._raw: Any = None  # the driver's connection, detached from the pool
         self._seen: list[int] = []  # pids of notifications since the last poll (PostgreSQL)
         self._version: int | None = None  # PRAGMA data_version (SQLite)
-        self._own_commits = 0
+        self._own_commits = 0  # the app's own write commits at the last poll (SQLite)
+        self._own_before = 0  # ... and at the poll before it
 
     @property
     def dialect(self) -> str:
@@ -157,7 +158,7 @@ class ChangeWatch:
         else:
             self._version = self._data_version()
             with self._own.lock:
-                self._own_commits = self._own.write_commits
+                self._own_commits = self._own_before = self._own.write_commits
 
     def _poll_postgresql(self) -> bool:
         self._raw.execute("SELECT 1")  # delivers waiting notifications
@@ -171,8 +172,11 @@ class ChangeWatch:
         with self._own.lock:
             own_commits = self._own.write_commits
         moved = version != self._version
-        ours = own_commits != self._own_commits
-        self._version, self._own_commits = version, own_commits
+        # SQLAlchemy counts a commit just before the driver makes it, so an own commit may
+        # show in data_version one poll after it was counted: look two polls back.
+        ours = own_commits != self._own_before
+        self._version = version
+        self._own_before, self._own_commits = self._own_commits, own_commits
         return moved and not ours
 
     def _data_version(self) -> int:
