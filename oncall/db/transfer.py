@@ -338,10 +338,11 @@ def copy_between(
         else:
             target = make_engine(target_url)
             yield from copy_database(source, target, batch_rows=batch_rows)
-    except (OperationalError, InterfaceError) as error:
+    except (OperationalError, InterfaceError, _driver_error()) as error:
         from oncall.db import server
 
-        detail = str(error.orig or error).strip().splitlines()[0] if str(error).strip() else ""
+        text = str(getattr(error, "orig", None) or error).strip()
+        detail = text.splitlines()[0] if text else type(error).__name__
         for url in (source_url, target_url):
             detail = server.scrub(detail, make_url(url).password)
         raise ConnectionLostError(
@@ -375,9 +376,13 @@ def _check_source(source: Engine) -> None:
             f"The source is at schema {revision}, written by a newer oncall; this oncall "
             f"knows schemas up to {head}. Update oncall to copy it."
         )
+    how = (
+        "Upgrade it first (oncall db upgrade, or open it with oncall and accept the upgrade)"
+        if source.dialect.name == "postgresql"
+        else "Open it with oncall first (that upgrades it)"
+    )
     raise SourceNotReadyError(
-        f"The source is at schema {revision}, older than this oncall's {head}. "
-        "Open it with oncall first (that upgrades it), then copy."
+        f"The source is at schema {revision}, older than this oncall's {head}. {how}, then copy."
     )
 
 
@@ -460,6 +465,11 @@ def _insert(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
             conn.execute(table.insert(), list(rows))  # executemany, ids and versions as given
     except (DBAPIError, _driver_error()) as error:
         detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        if _lost(conn, error):
+            raise ConnectionLostError(
+                "Lost the connection to the target during the copy; the target was left as it "
+                f"was. ({detail})"
+            ) from None
         first = rows[0] if rows else {}
         key = ", ".join(f"{c.name}={first.get(c.name)!r}" for c in table.primary_key.columns)
         raise TransferError(
@@ -488,6 +498,17 @@ def _copy_in(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
                 copy.write_row(
                     [v if p is None else p(v) for p, v in zip(process, values, strict=True)]
                 )
+
+
+def _lost(conn: Connection, error: Exception) -> bool:
+    """Whether ``error`` means the connection itself is gone (not a refused row)."""
+    if getattr(error, "connection_invalidated", False):
+        return True
+    try:
+        driver = conn.connection.driver_connection
+    except Exception:  # SQLAlchemy already gave the connection up
+        return True
+    return bool(getattr(driver, "closed", False) or getattr(driver, "broken", False))
 
 
 def _driver_error() -> type[Exception]:

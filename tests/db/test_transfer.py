@@ -339,3 +339,42 @@ def test_cli_backs_a_server_up_to_a_new_file(
     assert cli("--from", url, "--to", str(backup)) == 2
     assert "already exists" in capsys.readouterr().err
     assert cli("--from", url, "--to", str(backup), "--replace") == 0
+
+
+def test_a_server_behind_this_build_is_sent_to_be_upgraded(pg_engines, tmp_path: Path):
+    old = pg_engines(migrated=False)
+    migrate.upgrade(old, "0005")
+    with pytest.raises(SourceNotReadyError, match="oncall db upgrade"):
+        run(copy_database(old, make_engine(sqlite_url(tmp_path / "copy.sqlite"))))
+
+
+def test_a_server_that_goes_away_midway_is_left_empty(source: Engine):
+    from oncall.db.transfer import ConnectionLostError, copy_between
+    from tests.pg import PASSWORD, Cluster
+
+    cluster = Cluster.create()  # its own: this test stops it
+    try:
+        cluster.start()
+        admin = make_engine(cluster.url("postgres")).execution_options(isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE team"))
+        admin.dispose()
+        job = copy_between(
+            source.url.render_as_string(hide_password=False), cluster.url("team"), batch_rows=1
+        )
+        for step in job:
+            if step.message == "Copying page":
+                break
+        cluster.stop()
+        with pytest.raises(ConnectionLostError) as lost:
+            run(job)
+        assert "the target was left as it was" in str(lost.value)
+        assert PASSWORD not in str(lost.value)
+        cluster.start()
+        server = make_engine(cluster.url("team"))
+        try:
+            assert set(counts(server).values()) == {0}
+        finally:
+            server.dispose()
+    finally:
+        cluster.destroy()
