@@ -424,7 +424,9 @@ class TeamView(QWidget):
         do, undo = versioned_flip(self._save_team, team, lead)
         error = self.run_edit(text, do, undo)
         self._show_error(error or "")
-        if error:
+        if error and self.last_conflict is not None:
+            self.refresh()  # show their save behind the dialog (its Save applies the choice)
+        elif error:
             self._fill_lead_pick()
         return error
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QLabel
 from sqlalchemy.orm import Session, sessionmaker
 
 from oncall.db import commands, queries
@@ -329,3 +329,41 @@ def test_removing_an_override_someone_else_removed_says_so(qtbot, seeded_team, o
     assert not schedule.remove_override(override.id)
     assert "Someone else deleted this override" in schedule.message.text()
     assert stack.count() == 0
+
+
+def test_choosing_a_lead_over_someone_elses_choice_asks_first(qtbot, view, seeded_team, other):
+    ada, bao = seeded_team.engineer("ada"), seeded_team.engineer("bao")
+    with other.begin() as s:  # another copy made Ada the lead a moment ago
+        commands.update_team(s, replace(seeded_team.team, lead_engineer_id=ada.id))
+
+    error = view.set_lead(bao.id)  # this copy still shows "No lead"
+    assert error is not None
+    dialog = wait_for_dialog(qtbot, view)
+    assert dialog.rows() == [("Lead", "Ada Lovelace", "Bao Nguyen")]
+    assert view.lead_pick.currentData() == ada.id  # the screen now shows their choice
+    with qtbot.waitSignal(dialog.finished):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # keep mine: Bao
+    with seeded_team.ctx.sessions.begin() as s:
+        assert queries.get_team(s, seeded_team.team.id).lead_engineer_id == bao.id
+    assert view.lead_pick.currentData() == bao.id
+    view.undo.undo()  # back to Ada (their choice), not to "No lead"
+    with seeded_team.ctx.sessions.begin() as s:
+        assert queries.get_team(s, seeded_team.team.id).lead_engineer_id == ada.id
+
+
+def test_the_dialog_in_the_night_theme(qtbot, tmp_path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from oncall.ui import theme
+
+    theme.apply_theme(QApplication.instance(), theme.NIGHT)
+    dialog = ConflictDialog(rotation_conflict(), zone="Europe/London", now=NOW)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    # The "who changed it" notes are in the theme's muted text colour, never an alarm colour.
+    muted = theme.muted_text(dialog.palette()).name()
+    notes = [x.text() for x in dialog.table.findChildren(QLabel) if "changed this" in x.text()]
+    assert len(notes) == 3
+    assert all(f"color:{muted}" in n for n in notes)
+    save_png(dialog, "conflict_dialog_night.png", tmp_path)
