@@ -14,6 +14,11 @@ two, or a commit whose answer was lost with the connection, is found on the next
 not inserted again. Entries are kept per server (its URL without the password), so pointing
 the app at another database never delivers them to the wrong one.
 
+An incident can even start while the server is away (:func:`start_incident`): it gets a
+local, negative id, and its delivery creates it on the server (who was on call is read from
+the server's ledger then) together with its first events, in one transaction keyed by the
+first event's client key; the events written after it follow under the server's id.
+
 An entry the server refuses for good (its incident was closed by someone else meanwhile) is
 kept in the file with the reason (:meth:`Outbox.refused`), never dropped.
 """
@@ -24,9 +29,9 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,9 +41,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from oncall.db import incidents
-from oncall.db.incident_models import IncidentEventRow
+from oncall.db.incident_models import IncidentEventRow, IncidentRow
 from oncall.db.watch import is_connection_lost
 from oncall.domain.incident import Event, EventKind, Incident, Outcome
+from oncall.domain.model import Severity
+from oncall.domain.triage import Checklist, Runner
 
 Sessions = sessionmaker[Session]
 
@@ -55,7 +62,11 @@ CREATE TABLE IF NOT EXISTS entry (
     payload TEXT NOT NULL,
     written_at TEXT NOT NULL,
     refused TEXT
-)
+);
+CREATE TABLE IF NOT EXISTS alias (
+    local_id INTEGER PRIMARY KEY,
+    server_id INTEGER NOT NULL
+);
 """
 
 # One lock per outbox file in this process: the window's writes and the watcher's delivery
@@ -95,28 +106,53 @@ class Outbox:
     # ----- reading --------------------------------------------------------------------------
 
     def waiting(self, sessions: Sessions, incident_id: int | None = None) -> int:
-        """How many entries wait for ``sessions``' server (of one incident, if given)."""
-        if not self.path.exists():
-            return 0
-        sql = "SELECT count(*) FROM entry WHERE server = ? AND refused IS NULL"
-        args: list[Any] = [server_of(sessions)]
-        if incident_id is not None:
-            sql += " AND incident_id = ?"
-            args.append(incident_id)
-        with self._db() as db:
-            return int(db.execute(sql, args).fetchone()[0])
+        """How many entries wait for ``sessions``' server (of one incident, if given: its
+        events, including those of a start that waits)."""
+        if incident_id is None:
+            if not self.path.exists():
+                return 0
+            with self._db() as db:
+                sql = "SELECT count(*) FROM entry WHERE server = ? AND refused IS NULL"
+                return int(db.execute(sql, (server_of(sessions),)).fetchone()[0])
+        return len(self.pending(sessions, incident_id))
 
     def pending(self, sessions: Sessions, incident_id: int) -> list[Event]:
-        """The incident's events waiting here, oldest first (``id`` 0: not on the server)."""
+        """The incident's events waiting here, oldest first (``id`` 0: not on the server).
+        ``incident_id`` may be a local id or the server's id it became."""
         if not self.path.exists():
             return []
         with self._db() as db:
+            ids = {incident_id} | {
+                local
+                for (local,) in db.execute(
+                    "SELECT local_id FROM alias WHERE server_id = ?", (incident_id,)
+                )
+            }
+            marks = ",".join("?" * len(ids))
             rows = db.execute(
-                "SELECT payload FROM entry WHERE server = ? AND incident_id = ? "
-                "AND kind = 'event' AND refused IS NULL ORDER BY seq",
-                (server_of(sessions), incident_id),
+                f"SELECT kind, payload FROM entry WHERE server = ? AND incident_id IN ({marks}) "
+                "AND kind IN ('event', 'start') AND refused IS NULL ORDER BY seq",
+                (server_of(sessions), *ids),
             ).fetchall()
-        return [_event_of(json.loads(payload), incident_id) for (payload,) in rows]
+        out: list[Event] = []
+        for kind, payload in rows:
+            data = json.loads(payload)
+            if kind == "start":
+                out.extend(_event_of(item["event"], incident_id) for item in data["events"])
+            else:
+                out.append(_event_of(data, incident_id))
+        return out
+
+    def resolve(self, incident_id: int) -> int:
+        """The server's id of a local incident once its start was delivered, else the id
+        as given (server ids are returned as they are)."""
+        if incident_id >= 0 or not self.path.exists():
+            return incident_id
+        with self._db() as db:
+            found = db.execute(
+                "SELECT server_id FROM alias WHERE local_id = ?", (incident_id,)
+            ).fetchone()
+        return int(found[0]) if found else incident_id
 
     def refused(self, sessions: Sessions) -> list[Refused]:
         """Entries ``sessions``' server refused for good, oldest first."""
@@ -159,7 +195,7 @@ class Outbox:
         db = sqlite3.connect(self.path, timeout=10)
         try:
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute(_SCHEMA)
+            db.executescript(_SCHEMA)
             with db:  # one transaction, committed on leaving
                 yield db
         finally:
@@ -189,12 +225,17 @@ class Outbox:
         delivered = 0
         for seq, incident_id, kind, key, payload in self._entries(sessions):
             data = json.loads(payload)
+            target = self.resolve(incident_id)
             try:
-                if kind == "event":
-                    _insert_once(sessions, incident_id, _event_of(data, incident_id), key)
+                if kind == "start":
+                    self._alias(incident_id, _start_once(sessions, data))
+                elif target < 0:
+                    continue  # its incident's start was refused: kept with it
+                elif kind == "event":
+                    _insert_once(sessions, target, _event_of(data, target), key)
                 else:
                     incidents.mark_closed(
-                        sessions, incident_id, datetime.fromisoformat(data["at"]),
+                        sessions, target, datetime.fromisoformat(data["at"]),
                         Outcome(data["outcome"]),
                     )  # fmt: skip
             except ValueError as exc:  # refused for good: kept, with the reason
@@ -203,6 +244,21 @@ class Outbox:
             self._forget(seq)
             delivered += 1
         return delivered
+
+    def _alias(self, local_id: int, server_id: int) -> None:
+        with self._db() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO alias (local_id, server_id) VALUES (?, ?)",
+                (local_id, server_id),
+            )
+
+    def _new_local_id(self) -> int:
+        with self._db() as db:
+            lowest = db.execute(
+                "SELECT min(n) FROM (SELECT min(incident_id) AS n FROM entry "
+                "UNION ALL SELECT min(local_id) FROM alias)"
+            ).fetchone()[0]
+        return min(int(lowest or 0), 0) - 1
 
     def _forget(self, seq: int) -> None:
         """The entry reached the server: take it out of the outbox."""
@@ -235,6 +291,88 @@ def _insert_once(sessions: Sessions, incident_id: int, e: Event, key: str) -> No
         raise
 
 
+def _start_once(sessions: Sessions, data: dict[str, Any]) -> int:
+    """Create an incident started while the server was away, with its first events, in one
+    transaction; returns its server id. Done already (a delivery cut short)? Its first event's
+    key finds it, and nothing is created twice."""
+    items = data["events"]
+    first_key = items[0]["key"]
+    fields = data["incident"]
+    with sessions.begin() as s:
+        found = s.scalar(
+            select(IncidentEventRow.incident_id).where(IncidentEventRow.client_key == first_key)
+        )
+        if found is not None:
+            return int(found)
+        opened_at = datetime.fromisoformat(fields["opened_at"])
+        team, primary, secondary = incidents.on_call(s, opened_at, fields["team_id"])
+        engineer = fields["engineer_id"]
+        row = IncidentRow(
+            title=fields["title"],
+            team_id=team,
+            engineer_id=engineer if engineer is not None else primary,
+            primary_id=primary,
+            secondary_id=secondary,
+            checklist_id=fields["checklist_id"],
+            checklist_version=fields["checklist_version"],
+            severity=fields["severity"],
+            opened_at=opened_at,
+        )
+        s.add(row)
+        s.flush()
+        for item in items:
+            incidents.append_event_in(s, row.id, _event_of(item["event"], row.id), item["key"])
+        return int(row.id)
+
+
+def start_incident(
+    sessions: Sessions,
+    outbox: Outbox,
+    checklist: Checklist,
+    at: datetime,
+    *,
+    library: Mapping[str, Checklist] | None = None,
+    team_id: int | None = None,
+    engineer_id: int | None = None,
+    severity: Severity | None = None,
+    title: str = "",
+    actor: str = "",
+) -> tuple[Incident, Runner]:
+    """:func:`oncall.db.incidents.start_incident`, or, when the server cannot be reached, an
+    incident kept in the outbox under a local (negative) id, its runner already started.
+    Who was on call is filled in from the server's ledger when it is delivered."""
+    try:
+        return incidents.start_incident(
+            sessions, checklist, at, library=library, team_id=team_id,
+            engineer_id=engineer_id, severity=severity, title=title, actor=actor,
+        )  # fmt: skip
+    except Exception as exc:
+        if not is_connection_lost(exc):
+            raise
+    runner = Runner(checklist, library, actor=actor)
+    made = runner.start(at, severity=severity)
+    incident = Incident(
+        id=0, opened_at=at, title=title.strip() or checklist.title, team_id=team_id,
+        engineer_id=engineer_id, checklist_id=checklist.id,
+        checklist_version=checklist.version, severity=severity,
+    )  # fmt: skip
+    fields = {
+        "title": incident.title,
+        "team_id": team_id,
+        "engineer_id": engineer_id,
+        "checklist_id": checklist.id,
+        "checklist_version": checklist.version,
+        "severity": severity.value if severity else None,
+        "opened_at": at.isoformat(),
+    }
+    with outbox.lock:
+        local = outbox._new_local_id()
+        items = [{"key": new_key(), "event": _payload(e)} for e in made]
+        outbox._put(sessions, local, "start", new_key(), {"incident": fields, "events": items})
+    runner.events[:] = [_pending(e, local) for e in made]
+    return replace(incident, id=local), runner
+
+
 def write_events(
     sessions: Sessions, outbox: Outbox, incident_id: int, events: Iterable[Event]
 ) -> list[Event]:
@@ -256,6 +394,8 @@ def write_events(
                 if not is_connection_lost(exc):
                     raise
                 queue = True
+        incident_id = outbox.resolve(incident_id)
+        queue = queue or incident_id < 0  # started while the server was away: not there yet
         for e in todo:
             key = new_key()
             if not queue:
@@ -285,6 +425,7 @@ def close_incident(
     closing = incidents.closing_event(at, outcome, actor)
     stored = write_events(sessions, outbox, incident_id, [closing])
     with outbox.lock:
+        incident_id = outbox.resolve(incident_id)
         if stored[0].id == 0:
             outbox.put_close(sessions, incident_id, at, outcome)
             return None
@@ -298,8 +439,12 @@ def close_incident(
 
 
 def timeline(sessions: Sessions, outbox: Outbox, incident_id: int) -> list[Event]:
-    """The incident's stored timeline followed by its events waiting in the outbox."""
-    return incidents.timeline(sessions, incident_id) + outbox.pending(sessions, incident_id)
+    """The incident's stored timeline followed by its events waiting in the outbox (only
+    those, for an incident started while the server was away and not delivered yet)."""
+    target = outbox.resolve(incident_id)
+    if target < 0:
+        return outbox.pending(sessions, target)
+    return incidents.timeline(sessions, target) + outbox.pending(sessions, target)
 
 
 def is_pending(e: Event) -> bool:

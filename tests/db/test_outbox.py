@@ -228,3 +228,48 @@ def test_an_event_for_an_incident_closed_meanwhile_is_kept_not_dropped(
     assert len(kept) == 1
     assert "closed" in kept[0].reason
     assert box.waiting(ctx.sessions) == 0
+
+
+def test_an_incident_started_during_an_outage_reaches_the_server_once(
+    seeded_team, box, outage, monkeypatch
+) -> None:
+    ctx, now = seeded_team.ctx, seeded_team.now
+    library = checklists.load_library(today=date(2026, 11, 20)).checklists
+    outage.start()
+
+    incident, runner = outbox.start_incident(
+        ctx.sessions, box, library["web-triage"], now, library=library
+    )
+    assert incident.id < 0  # local: the server gives the real id
+    made = runner.answer(0, now + timedelta(minutes=1))
+    written = outbox.write_events(ctx.sessions, box, incident.id, made)
+    assert all(outbox.is_pending(e) for e in written)
+    shown = outbox.timeline(ctx.sessions, box, incident.id)  # no server needed
+    assert [e.kind for e in shown] == [e.kind for e in runner.events]
+
+    outage.end()
+    real_forget = outbox.Outbox._forget
+
+    def crash(self, seq):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(outbox.Outbox, "_forget", crash)
+    with pytest.raises(SystemExit):  # the incident was created, the outbox not yet told
+        box.deliver(ctx.sessions)
+    monkeypatch.setattr(outbox.Outbox, "_forget", real_forget)
+    box.deliver(ctx.sessions)
+
+    assert box.waiting(ctx.sessions) == 0
+    found = incidents.list_incidents(ctx.sessions)
+    assert len(found) == 1  # once
+    server_id = box.resolve(incident.id)
+    assert found[0].id == server_id > 0
+    assert found[0].primary_id == seeded_team.engineer("carmen").id  # from the server's ledger
+    stored = incidents.timeline(ctx.sessions, server_id)
+    assert [e.kind for e in stored] == [e.kind for e in runner.events]
+    # later events go straight to the server under its id
+    later = outbox.write_events(
+        ctx.sessions, box, incident.id, runner.note("back online", now + timedelta(minutes=9))
+    )
+    assert later[0].id > 0
+    assert incidents.timeline(ctx.sessions, server_id)[-1].text == "back online"
