@@ -327,3 +327,29 @@ def test_undo_of_an_engineer_edit_after_their_save_is_refused(
         stored = s.scalars(select(commands.EngineerRow).where(commands.EngineerRow.id == dev.id))
         row = stored.one()
         assert (row.name, row.zone) == ("Dev P.", "Europe/Paris")
+
+
+def test_a_save_in_flight_holds_the_row_until_it_commits(
+    seeded_team: Seeded, other: sessionmaker[Session]
+) -> None:
+    # Between one client's check and its commit, another save of the same version must wait
+    # and then lose: the check and the write are one claim, not a read then a write.
+    rid = seeded_team.primary.id
+    loaded = _rotation(seeded_team.ctx.sessions, rid)
+    first = seeded_team.ctx.sessions()
+    first.begin()
+    version = replace(loaded.current, effective_from=NOW, priority=7)
+    commands.edit_rotation(first, rid, version, expected=loaded.row_version, base=loaded)
+    results = []
+    second = threading.Thread(
+        target=lambda: results.extend(_race([lambda: _edit(other, loaded, "Primary pager")]))
+    )
+    second.start()
+    second.join(timeout=1.0)
+    assert second.is_alive()  # waiting for the first save's lock, not writing past it
+    first.commit()
+    first.close()
+    second.join(timeout=30)
+    assert isinstance(results[0], EditConflict)
+    stored = _rotation(seeded_team.ctx.sessions, rid)
+    assert (stored.name, stored.current.priority) == ("Primary", 7)
