@@ -161,6 +161,10 @@ def test_a_stopped_server_shows_a_banner_keeps_notes_and_recovers(
         )
         assert refused == NOT_SAVED
         assert window.undo_stack.count() == 0
+        # paged again meanwhile: a new incident starts on this computer
+        second = start_run(ctx, library.checklists["web-triage"], library)
+        assert second.incident.id < 0
+        assert second.waiting() == 2  # opened, first step
         window.show_screen("incidents")
         save_png(window, "connection_banner.png", tmp_path)
 
@@ -172,6 +176,10 @@ def test_a_stopped_server_shows_a_banner_keeps_notes_and_recovers(
         assert texts.count("Rolled back the 02:00 deploy") == 1
         assert texts[-1] == "Rolled back the 02:00 deploy"
         qtbot.waitUntil(lambda: not runner_view.waiting_label.isVisible())
+        qtbot.waitUntil(lambda: second.waiting() == 0, timeout=SOON_MS)
+        assert second.incident.id > run.incident.id  # the server's id now
+        opened = incidents.timeline(ctx.sessions, second.incident.id)
+        assert [e.kind for e in opened] == [e.kind for e in second.runner.events]
         # the screen that could not open while the server was away opens now
         qtbot.waitUntil(lambda: "needs the team server" not in _texts(window.views["load"]))
         window.close()

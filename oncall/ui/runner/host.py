@@ -71,7 +71,14 @@ class RunnerHost(QObject):
         if not self.ctx.is_open:
             self.window.statusBar().showMessage(self.tr("Opening the database…"), 3000)
             return None
-        current = incidents.open_incident(self.ctx.sessions)
+        from oncall.ui.connection import report_lost
+
+        try:
+            current = incidents.open_incident(self.ctx.sessions)
+        except Exception as exc:
+            if not report_lost(exc):
+                raise
+            current = None  # the team server is away: a new incident starts on this computer
         if current is not None:
             return self.open(current.id)
         library = load_checklists(self.ctx)

@@ -43,8 +43,15 @@ def me_handle(ctx: AppContext) -> str:
     me = ctx.settings.me_engineer_id
     if me is None:
         return ""
-    with ctx.reader() as reader:
-        found = next((e for e in reader.engineers() if e.id == me), None)
+    from oncall.db.watch import is_connection_lost
+
+    try:
+        with ctx.reader() as reader:
+            found = next((e for e in reader.engineers() if e.id == me), None)
+    except Exception as exc:
+        if not is_connection_lost(exc):
+            raise
+        return ""  # the team server is away: the events say "the app" rather than wait
     return found.handle if found else ""
 
 
@@ -112,8 +119,17 @@ class IncidentRun(QObject):
         self.library = library
         self.box = outbox.outbox_for(ctx.paths.state)
 
+    def _follow(self) -> None:
+        """An incident started while the server was away takes the server's id once its
+        start has been delivered."""
+        if self.incident.id < 0:
+            real = self.box.resolve(self.incident.id)
+            if real != self.incident.id:
+                self.incident = replace(self.incident, id=real)
+
     def _store(self, made: Sequence[Event]) -> list[Event]:
         stored = outbox.write_events(self.ctx.sessions, self.box, self.incident.id, made)
+        self._follow()
         if any(outbox.is_pending(e) for e in stored):
             from oncall.ui.connection import status
 
@@ -124,6 +140,7 @@ class IncidentRun(QObject):
 
     def waiting(self) -> int:
         """How many of this incident's entries wait on this computer for the team server."""
+        self._follow()
         return self.box.waiting(self.ctx.sessions, self.incident.id)
 
     def now(self) -> datetime:
@@ -173,6 +190,7 @@ class IncidentRun(QObject):
         closed = outbox.close_incident(
             self.ctx.sessions, self.box, self.incident.id, at, outcome, actor=self.runner.actor
         )
+        self._follow()
         # None: the closing waits in the outbox; here it is closed already
         self.incident = closed or replace(self.incident, closed_at=at, outcome=outcome)
         if closed is None:
@@ -184,6 +202,7 @@ class IncidentRun(QObject):
         server can't be reached, the runner's own record of it."""
         from oncall.db.watch import is_connection_lost
 
+        self._follow()
         try:
             return outbox.timeline(self.ctx.sessions, self.box, self.incident.id)
         except Exception as exc:
@@ -219,13 +238,19 @@ def open_run(ctx: AppContext, incident_id: int, library: Library | None = None) 
 
 
 def start_run(ctx: AppContext, checklist: Checklist, library: Library) -> IncidentRun:
-    """Open a new incident on ``checklist``, pre-filled with who is on call now."""
-    incident, runner = incidents.start_incident(
+    """Open a new incident on ``checklist``, pre-filled with who is on call now (while the
+    team server is away: kept on this computer, filled in when it is delivered)."""
+    incident, runner = outbox.start_incident(
         ctx.sessions,
+        outbox.outbox_for(ctx.paths.state),
         checklist,
         ctx.clock(),
         library=library.checklists,
         engineer_id=ctx.settings.me_engineer_id,
         actor=me_handle(ctx),
     )
+    if incident.id < 0:  # kept on this computer: the banner says why, now
+        from oncall.ui.connection import status
+
+        status().lost.emit()
     return IncidentRun(ctx, incident, runner, library)
