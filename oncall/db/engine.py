@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 BUSY_TIMEOUT_MS = 10_000
 # How long connecting to a database server may take before it counts as unreachable.
 CONNECT_TIMEOUT_S = 5
+TCP_USER_TIMEOUT_MS = 15_000
 
 
 def sqlite_url(path: Path) -> str:
@@ -31,9 +32,20 @@ def make_engine(url: str) -> Engine:
     # A server that went away and came back: pooled connections are checked before use
     # (pool_pre_ping), so dead ones are replaced instead of failing the first query.
     options: dict[str, Any] = {} if sqlite else {"pool_pre_ping": True}
-    if name.startswith("postgresql") and "connect_timeout" not in name:
-        # An unreachable host fails within seconds instead of freezing the window for minutes.
-        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+    if name.startswith("postgresql"):
+        # An unreachable host fails within seconds instead of freezing the window for minutes,
+        # and a server that vanished without a word (a dropped network) is noticed: keepalives
+        # while idle, and unacknowledged data gives up after TCP_USER_TIMEOUT_MS (Linux).
+        args: dict[str, Any] = {
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+            "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+        }
+        if "connect_timeout" not in name:
+            args["connect_timeout"] = CONNECT_TIMEOUT_S
+        options["connect_args"] = args
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)

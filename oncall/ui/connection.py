@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -113,6 +114,7 @@ class ConnectionWatcher(QObject):
         self._lock = threading.Lock()  # one poll at a time; stop() waits for it
         self._closed = False
         self._busy = False
+        self._busy_since = 0.0  # time.monotonic() when the poll under way started
         self._worker: Any = None
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
@@ -142,12 +144,18 @@ class ConnectionWatcher(QObject):
             self.connection_lost.emit(self.since)
 
     def poll(self) -> None:
-        """Ask once, on the worker pool (skipped while the previous ask is under way)."""
-        if self._busy or self._closed:
+        """Ask once, on the worker pool (skipped while the previous ask is under way; one
+        that hangs for three intervals counts as a lost connection)."""
+        if self._closed:
+            return
+        if self._busy:
+            if time.monotonic() - self._busy_since > 3 * self.timer.interval() / 1000:
+                self.mark_lost()  # a server gone silent: no answer, not even a refusal
             return
         from oncall.ui.workers import Worker
 
         self._busy = True
+        self._busy_since = time.monotonic()
         worker = Worker(self._job)
         worker.signals.progress.connect(self._on_result)
         worker.signals.finished.connect(self._on_finished)
