@@ -382,7 +382,9 @@ def current(s: Session, kind: str, row_id: int) -> tuple[Any, datetime | None]:
 
         row_cls = {"override": OverrideRow, "swap": SwapRow, "leave": LeaveRow}[kind]
         row = s.get(row_cls, row_id, populate_existing=True)
-        convert = {"override": mapping.override, "swap": mapping.swap, "leave": mapping.leave}
+        convert: dict[str, Callable[[Any], Any]] = {
+            "override": mapping.override, "swap": mapping.swap, "leave": mapping.leave,
+        }  # fmt: skip
         return (convert[kind](row) if row is not None else None), None
     raise ValueError(f"Unknown kind of row: {kind}")
 

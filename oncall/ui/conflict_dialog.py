@@ -117,7 +117,7 @@ class ConflictDialog(QDialog):
             self.save_button.setDefault(True)
             self.save_button.clicked.connect(lambda: self.done(SAVE))
             self.discard_button.clicked.connect(lambda: self.done(DISCARD))
-            QShortcut(QKeySequence("Ctrl+Return"), self, activated=lambda: self.done(SAVE))
+            QShortcut(QKeySequence("Ctrl+Return"), self, lambda: self.done(SAVE))
         self.cancel_button = self.buttons.addButton(
             "Back to my edit" if not conflict.deleted else "Close",
             QDialogButtonBox.ButtonRole.RejectRole,

@@ -474,7 +474,7 @@ class TeamView(QWidget):
         do: Callable[[], None],
         undo: Callable[[], None],
         then: Callable[[], None] | None = None,
-        on_conflict: Callable[[EditConflict], None] | None = None,
+        on_conflict: Callable[[EditConflict], object] | None = None,
     ) -> str | None:
         """Push an undoable edit; returns the database's refusal (and drops the command) if any.
 
@@ -542,7 +542,7 @@ class TeamView(QWidget):
         return self.conflict_dialog
 
     def _save_merged(
-        self, conflict: EditConflict, merged: Any, on_conflict: Callable[[EditConflict], None]
+        self, conflict: EditConflict, merged: Any, on_conflict: Callable[[EditConflict], object]
     ) -> str | None:
         """Save a merge chosen in the conflict dialog, expecting their version."""
         if conflict.kind == "rotation" and isinstance(merged, RotationEdit):
@@ -834,7 +834,7 @@ class TeamView(QWidget):
         *,
         expected: int | None = None,
         base: Rotation | RotationEdit | None = None,
-        on_conflict: Callable[[EditConflict], None] | None = None,
+        on_conflict: Callable[[EditConflict], object] | None = None,
     ) -> str | None:
         """Save the draft as a new version, expecting the rotation's version the editor loaded
         (``draft.base``) or, after a conflict, ``expected`` on top of ``base`` (theirs)."""
