@@ -358,6 +358,11 @@ def test_a_server_that_goes_away_midway_is_left_empty(source: Engine):
         admin = make_engine(cluster.url("postgres")).execution_options(isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text("CREATE DATABASE team"))
+            team = make_engine(cluster.url("team"))
+            migrate.upgrade(team)
+            team.dispose()
+            # The test server does not wait for its disk: make the schema survive the stop.
+            conn.execute(text("CHECKPOINT"))
         admin.dispose()
         job = copy_between(
             source.url.render_as_string(hide_password=False), cluster.url("team"), batch_rows=1
