@@ -2,7 +2,9 @@
 
 Plain functions over frozen values; definitions D1-D9 of ``shared/reference/burnout.md``
 section 9.3, windows of 9.4. Nothing here reads the clock or the machine's zone: ``now`` and
-zones are arguments. Every number comes with the list behind it, for drill-down.
+zones are arguments. Every number comes with the list behind it, for drill-down: the numbers
+are computed with the report, the lists (interruptions, nights, engaged spans) from the same
+pages the first time one is read.
 Interruptions and engagement (D2-D4) live in :mod:`oncall.domain.interruptions`, nights
 (D5-D8) in :mod:`oncall.domain.nights`; their names are re-exported here.
 
@@ -10,7 +12,8 @@ Typical use (the Load screen, ``oncall report load``)::
 
     start, end = period("28d", now, team.zone)
     rows = team_load(engineers, shifts, pages, leave, holidays_by_engineer, start, end)
-    rows[0].oncall.sleep, rows[0].night_page_count, rows[0].interrupted_nights
+    rows[0].oncall.sleep, rows[0].night_page_count, rows[0].interrupted_night_count
+    rows[0].interrupted_nights  # the Night values behind that count, built now
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from itertools import islice
+from operator import le
 
 from oncall.domain.bands import (
     DEFAULT_SETTINGS,
@@ -482,13 +487,10 @@ def _team_load(
     # Each engineer's pages in trigger order; _load bisects them for the period. The database
     # returns pages by trigger time, so they are sorted only when they come out of order.
     pages = pages if isinstance(pages, Sequence) else list(pages)
+    triggers = list(map(_trigger, pages))  # the order check runs in C, not per page in Python
+    ordered = all(map(le, triggers, islice(triggers, 1, None)))
     by_page: dict[int, list[Page]] = defaultdict(list)
-    ordered, previous = True, pages[0].triggered_at if pages else None
     for p in pages:
-        t = p.triggered_at
-        if t < previous:
-            ordered = False
-        previous = t
         by_page[p.engineer_id].append(p)
     if not ordered:
         for group in by_page.values():
