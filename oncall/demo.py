@@ -6,13 +6,15 @@
 What a newcomer finds, and why it is there:
 
 - **Payments** (6 engineers, London, Berlin, Kolkata, New York): a weekly primary handing off
-  Monday 09:00 Europe/London; a weekly secondary offset by half the roster; a shadow layer for
-  learners, weekdays 09:00-17:00 only (a restriction). The secondary was restructured: the old
-  rotation ends next Monday and the new fortnightly one only starts on the Wednesday, so two
-  days of secondary cover are a visible gap to fix.
+  Monday 09:00 Europe/London, 24/7; a shadow layer for learners, weekdays 09:00-17:00 only (a
+  restriction). Six people on a 24/7 week are each on call 168 h in any 28 days, exactly the
+  SRE book's 25%, so Payments has had no standing secondary (a secondary too needs eight). Since
+  this Wednesday it trials one (one person, to next Monday); the fortnightly secondary only
+  starts on the Wednesday after, so two days of secondary cover are a visible gap to fix.
 - **Platform** (6 engineers, London, Berlin, New York, Los Angeles, Sydney): follow-the-sun,
   a London day layer (08:00-20:00, priority 2) over an Americas/APAC layer in New York time
-  (15:00-04:00, priority 1). The hour they overlap shows priorities at work, and keeps the
+  (15:00-04:00, priority 1), both handing over daily since the summer, so nobody holds two
+  12-hour weeks in one month. The hour they overlap shows priorities at work, and keeps the
   weeks when Europe and America change clocks on different dates free of gaps.
 - Rotation versions since about 13 months ago: people joining, cadence changes.
 - Overrides and swaps in the past and the coming weeks; a sick day and covered holidays in the
@@ -20,7 +22,7 @@ What a newcomer finds, and why it is there:
 - The ledger materialised from the first rotation on, so the past year is frozen history.
 - A year of pages, and two closed incidents walked through the shipped web-service checklist:
   a night three weeks ago (Payments: a vendor script broke checkout; a help call to the
-  secondary, status updates, a rollback, follow-ups) and an office-hours one two months ago
+  team lead, status updates, a rollback, follow-ups) and an office-hours one two months ago
   (Platform: a node with a full disk), each with its engaged time logged as a page.
 """
 
@@ -115,7 +117,7 @@ PLATFORM = (
     _Person("Elena Vasquez", "America/Los_Angeles", "US", "CA", "+1 415 555 0162"),
     _Person("Liam Nguyen", "Australia/Sydney", "AU", "NSW", "+61 491 570 156"),  # joins later
 )
-#: Each team's lead (a first name above): called for help in an incident beside the secondary.
+#: Each team's lead (a first name above): called for help in an incident.
 LEADS = {"Payments": "Sofia", "Platform": "Oliver"}
 
 
@@ -175,7 +177,7 @@ class _Builder:
         self.s, self.c, self.now = s, commands, now
         self.today = now.astimezone(ZoneInfo(LONDON)).date()
         self.start_monday = _monday(self.today - timedelta(days=HISTORY_DAYS))
-        # The Monday the secondary is restructured: 1 to 7 days ahead, so its gap is soon.
+        # The Monday the secondary's trial week ends: 1 to 7 days ahead, so its gap is soon.
         self.next_monday = _monday(self.today) + timedelta(days=7)
         self.people: dict[str, Engineer] = {}
         self.rotations: dict[int, Rotation] = {}
@@ -354,13 +356,7 @@ class _Builder:
     def build_payments(self) -> Rotation:
         team, start = self.payments, self.start_monday
         first = list(self.ids("Amara", "Lukas", "Priya", "Sofia", "Daniel"))
-        half = len(first) // 2
         primary = self.add_rotation(team, "Payments primary", self.version(first, start, 9))
-        secondary = self.add_rotation(
-            team,
-            "Payments secondary",
-            self.version(first[half:] + first[:half], start, 9, role=Role.SECONDARY),
-        )
         business_hours = (Restriction(WEEKDAYS, time(9), time(17)),)
         shadow = self.add_rotation(
             team,
@@ -374,12 +370,7 @@ class _Builder:
         joined = _monday(self.ago(210))
         next_up = self.who(primary, self.at(joined, 9)).source.roster_index or 0
         second = [*first[next_up:], *first[:next_up], *self.ids("Tomás")]
-        half = len(second) // 2
         primary = self.edit_rotation(primary, self.version(second, joined, 9))
-        secondary = self.edit_rotation(
-            secondary,
-            self.version(second[half:] + second[:half], joined, 9, role=Role.SECONDARY),
-        )
         # Late summer: shadowing moves to a daily cadence so learners see more handoffs.
         self.edit_rotation(
             shadow,
@@ -392,23 +383,40 @@ class _Builder:
                 restrictions=business_hours,
             ),
         )
-        # The secondary moves to a fortnightly cadence starting on a Wednesday; the old one
-        # ends on the Monday before, which leaves two days nobody covers: a gap to fix.
-        self.end_rotation(secondary, self.at(self.next_monday, 9))
+        self.payments_secondary(primary, second)
+        self.payments_history(primary)
+        self.payments_future(primary)
+        return primary
+
+    def payments_secondary(self, primary: Rotation, roster: Sequence[int]) -> None:
+        """A secondary, new this week. Six people on a weekly 24/7 primary are each on call
+        one week in six: 168 h in the 28 days around their week, exactly the SRE book's 25%
+        (burnout.md C2), so until now Payments has had no standing secondary (that takes eight
+        people). Since Wednesday a trial secondary, held by whoever is primary two weeks on
+        (their last primary week began four weeks before this Monday, so they stay well within
+        25%), runs to next Monday; the fortnightly secondary only starts on the Wednesday after,
+        which leaves two days nobody covers: a gap to fix."""
+        team = self.payments
+        wednesday = self.next_monday - timedelta(days=5)
+        later = self.who(primary, self.at(self.next_monday + timedelta(days=9), 12))
+        trial = self.add_rotation(
+            team,
+            "Payments secondary (trial)",
+            self.version((later.engineer_id,), wednesday, 9, role=Role.SECONDARY),
+        )
+        self.end_rotation(trial, self.at(self.next_monday, 9))
+        half = len(roster) // 2
         self.add_rotation(
             team,
             "Payments secondary (fortnightly)",
             self.version(
-                second[half + 1 :] + second[: half + 1],
+                [*roster[half + 1 :], *roster[: half + 1]],
                 self.next_monday + timedelta(days=2),
                 9,
                 count=2,
                 role=Role.SECONDARY,
             ),
         )
-        self.payments_history(primary)
-        self.payments_future(primary)
-        return primary
 
     def payments_history(self, primary: Rotation) -> None:
         team = self.payments
@@ -461,7 +469,7 @@ class _Builder:
         later = self.who(primary, self.at(self.next_monday + timedelta(days=9), 12))
         taker = self.free(team, later.start, later.end, everyone)
         self.swap(primary, later, taker, "Swapped: school holidays")
-        # A secondary Friday night taken over: the coming one, or the one after the restart.
+        # A secondary Friday night taken over: the trial's, or the first fortnight's.
         friday = self.next_monday - timedelta(days=3)
         if self.at(friday, 18) <= self.now:
             friday += timedelta(days=7)
@@ -494,7 +502,10 @@ class _Builder:
                 restrictions=night_window,
             ),
         )
-        # Liam joins from Sydney in the spring; in the summer London moves to weekly.
+        # Liam joins from Sydney in the spring, when the nights move to daily handoffs; in the
+        # summer London follows. Daily turns keep everyone near a third of one layer's hours:
+        # with three people a weekly 12-hour layer puts two weeks (168 h, 25%) into some
+        # 28 days, and any cover on top goes past the SRE book's 25%.
         self.edit_rotation(
             night,
             self.version(
@@ -502,13 +513,21 @@ class _Builder:
                 _monday(self.ago(180)),
                 15,
                 zone=NEW_YORK,
+                unit=CadenceUnit.DAYS,
                 priority=1,
                 restrictions=night_window,
             ),
         )
         self.edit_rotation(
             day,
-            self.version(london, _monday(self.ago(120)), 8, priority=2, restrictions=day_window),
+            self.version(
+                london,
+                _monday(self.ago(120)),
+                8,
+                unit=CadenceUnit.DAYS,
+                priority=2,
+                restrictions=day_window,
+            ),
         )
 
         # London days covered by a colleague: a conference, a dentist, a meetup next week.
@@ -541,19 +560,22 @@ class _Builder:
 #
 # A year of pages for both teams, the same for a given clock: a seeded generator walks the days
 # before ``now`` and pages whoever held the primary pager (the materialised ledger). Most weeks
-# are quiet; a few are heavy (one of them in the last four weeks); Tuesday and Thursday evening
-# deploys (18:00 London) bring clusters of pages into the night; an unacknowledged page re-pages
-# (the 60-second merge and incident re-pages both show); low-urgency email notifications come
-# in office hours; now and then someone logs a page by hand. Last week's Payments primary had
-# the ledger replication lag wake them on four nights, so the Load screen has a story to tell.
+# are quiet; a few are heavy; Tuesday and Thursday evening deploys (18:00 London) bring
+# clusters of pages into the night; an unacknowledged page re-pages (the 60-second merge and
+# incident re-pages both show); low-urgency email notifications come in office hours; now and
+# then someone logs a page by hand. The last five weeks are busy but calm (see
+# RISK_STORY_DAYS): last week's Payments primary had the ledger replication lag wake them on
+# up to four nights, and a Platform engineer was paged on seven evenings, so the Load and
+# Wellbeing screens have a story to tell.
 
 PAGES_SEED = 4242
 PAGE_HISTORY_DAYS = 365
 #: The last weeks of paging history tell the risk story (burnout.md 9.5) on purpose: there,
-#: routine incidents happen in their holder's business hours, so the only out-of-hours load is
-#: last week's Payments primary woken on four nights (High: interrupted nights, too little
-#: sleep) and last week's Platform primary paged every evening of their week (Elevated: 7
-#: out-of-hours interruptions in 28 days). Long enough for the 28-day rules and the nights.
+#: routine incidents and pages logged by hand happen in their holder's business hours, so the
+#: only out-of-hours load is last week's Payments primary woken on three or four nights (High:
+#: interrupted nights in a row, too little sleep) and a Platform engineer paged on seven
+#: evenings of their recent days (Elevated: 7 out-of-hours interruptions in 28 days, one
+#: family of rules). Long enough for the 28-day rules and the nights.
 RISK_STORY_DAYS = 35
 _SERVICES = {
     "Payments": (
@@ -593,6 +615,7 @@ def add_demo_pages(s: object, teams: Sequence[Team], now: datetime) -> int:
     from oncall.db import pages as page_store
     from oncall.db import queries
     from oncall.domain.model import Channel, Page, Severity, Urgency
+    from oncall.exchange.public_holidays import holiday_dates
 
     rng = random.Random(PAGES_SEED)
     start = now - timedelta(days=PAGE_HISTORY_DAYS)
@@ -659,18 +682,26 @@ def add_demo_pages(s: object, teams: Sequence[Team], now: datetime) -> int:
             i = bisect_right(starts, at) - 1
             return shifts[i].engineer_id if i >= 0 and shifts[i].end > at else None
 
-        zones: dict[int, ZoneInfo] = {}
+        zones: dict[int, tuple[ZoneInfo, frozenset[date]]] = {}
 
-        def office_hours(at: datetime, who: int, zones: dict[int, ZoneInfo] = zones) -> datetime:
-            """``at`` moved into 09:00-16:59 of its holder's local day (a weekend: None)."""
+        def office_hours(at: datetime, who: int, zones: dict = zones) -> datetime | None:
+            """``at`` moved into 09:00-16:59 of its holder's local day (a weekend or one of
+            their public holidays, which count as off-hours: None)."""
             if who not in zones:
                 person = queries.get_engineer(s, who)
-                zones[who] = ZoneInfo(person.zone if person and person.zone else LONDON)
-            local = at.astimezone(zones[who])
-            if local.weekday() >= 5:
+                # Only the story's weeks move: their years are enough (and cheap to compute).
+                years = range((now - timedelta(days=RISK_STORY_DAYS)).year, now.year + 1)
+                off = holiday_dates([person], years) if person else {}
+                zone = ZoneInfo(person.zone if person and person.zone else LONDON)
+                zones[who] = (zone, off.get(who, frozenset()))
+            zone, off = zones[who]
+            local = at.astimezone(zone)
+            if local.weekday() >= 5 or local.date() in off:
                 return None
+            if 9 <= local.hour < 17:
+                return at  # already in office hours: stays where it is
             minute = (local.hour * 60 + local.minute) % (8 * 60)
-            moved = datetime.combine(local.date(), time(9 + minute // 60, minute % 60), zones[who])
+            moved = datetime.combine(local.date(), time(9 + minute // 60, minute % 60), zone)
             return moved.astimezone(UTC)
 
         story_from = now - timedelta(days=RISK_STORY_DAYS)
@@ -693,6 +724,9 @@ def add_demo_pages(s: object, teams: Sequence[Team], now: datetime) -> int:
                     if who is not None and at >= story_from:  # the story's weeks: office hours
                         moved = office_hours(at, who)
                         who = holder(moved) if moved is not None and moved < now else None
+                        # The holder then may be another person: their office hours too.
+                        if who is not None and office_hours(moved, who) != moved:
+                            who = None
                         # At most one a day: nobody's 12-hour block reaches 3 incidents.
                         if who is not None and moved.date() in story_days:
                             who = None
@@ -733,6 +767,11 @@ def add_demo_pages(s: object, teams: Sequence[Team], now: datetime) -> int:
             if day % 41 == 17:
                 at = midnight + timedelta(hours=rng.randint(7, 21))
                 who = holder(at)
+                if who is not None and at >= story_from:  # the story's weeks: office hours
+                    moved = office_hours(at, who)
+                    at, who = (moved, holder(moved)) if moved is not None else (at, None)
+                    if who is not None and office_hours(at, who) != at:
+                        who = None
                 if who is not None and at < now:
                     page(
                         who,
@@ -914,11 +953,11 @@ class _Walk:
 
 
 def _holder_at_local(
-    s: object, team: Team, days: Iterable[date], clock: time, *, secondary: bool = False
+    s: object, team: Team, days: Iterable[date], clock: time
 ) -> tuple[datetime, Engineer, Engineer | None]:
     """The first of ``days`` on which the team's primary (as on the ledger at noon London)
-    still holds the pager at ``clock`` in their own zone (and, with ``secondary``, someone
-    is secondary then): that instant, the primary and the secondary."""
+    still holds the pager at ``clock`` in their own zone: that instant, the primary and the
+    secondary (None when there is none)."""
     from oncall.db import incidents, queries
 
     for day in days:
@@ -930,9 +969,20 @@ def _holder_at_local(
             continue
         at = _engine().localize(datetime.combine(day, clock), person.zone)
         _, primary, second = incidents.on_call(s, at, team.id)
-        if primary == person.id and (second is not None or not secondary):
+        if primary == person.id:
             return at, person, queries.get_engineer(s, second) if second is not None else None
     raise LookupError(f"no {team.name} primary at {clock} on {days}")  # a bug in the demo
+
+
+def _lead_or_teammate(s: object, team: Team, person: Engineer) -> tuple[Engineer, str]:
+    """Who ``person`` calls for help at night with no secondary on call: the team lead, or
+    when they are the lead, the first teammate (by name); with the role to say."""
+    from oncall.db import queries
+
+    if team.lead_engineer_id not in (None, person.id):
+        return queries.get_engineer(s, team.lead_engineer_id), "team lead"
+    mate = next(e for e in queries.team_engineers(s, team.id) if e.id != person.id)
+    return mate, "teammate"
 
 
 def _colleague(s: object, team: Team, person: Engineer, at: datetime) -> Engineer:
@@ -965,9 +1015,9 @@ def add_demo_incidents(s: object, payments: Team, platform: Team, now: datetime)
         wednesday = _monday(today - timedelta(days=days_ago)) + timedelta(days=2)
         return [wednesday + timedelta(days=d) for d in (0, 1, -1, 2)]
 
-    at, primary, second = _holder_at_local(s, payments, around(21), time(2, 14), secondary=True)
-    if second is None:
-        raise LookupError("no Payments secondary for the demo's night incident")
+    at, primary, _ = _holder_at_local(s, payments, around(21), time(2, 14))
+    # Payments had no secondary then: the primary calls the lead (a teammate if they are it).
+    helper, role = _lead_or_teammate(s, payments, primary)
     w = _Walk(
         s,
         incidents,
@@ -991,9 +1041,9 @@ def add_demo_incidents(s: object, payments: Team, platform: Team, now: datetime)
     affected = {"affected": "Card checkout on the website"}
     w.answer(18, "status-first", value=w.message(18, "status_initial", **affected))
     w.answer(19, "get-help", "Yes")
-    w.call(20, second, Role.SECONDARY.value)
+    w.call(20, helper, role)
     w.answer(27, "split-roles")
-    w.note(28, f"{_first(second)} takes the status updates; I keep digging")
+    w.note(28, f"{_first(helper)} takes the status updates; I keep digging")
     w.answer(29, "say-check")
     w.answer(33, "what-we-changed")
     w.note(34, "No deploy or flag change of ours since yesterday evening")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -48,7 +49,9 @@ def test_weeks_vary_from_quiet_to_heavy(demo: AppContext) -> None:
     weeks = Counter((NOW - p.triggered_at).days // 7 for p in all_pages(demo))
     counts = [weeks.get(w, 0) for w in range(52)]
     assert min(counts) * 4 < max(counts)
-    assert max(counts[:4]) >= sorted(counts)[-8]  # a heavy week in the last four
+    # The last four weeks are busy, not heavy: their routine incidents fall in office hours
+    # (the risk story), so Load's default 28 days show more than a median week, calmly.
+    assert max(counts[:4]) > statistics.median(counts)
 
 
 def test_someone_had_several_night_pages_last_week(demo: AppContext) -> None:
@@ -82,10 +85,6 @@ def test_the_same_clock_gives_the_same_history(demo: AppContext, tmp_path: Path)
 
 # --- the risk story (issue 5): one engineer at High, one at Elevated, for readable reasons ---
 
-#: Rules the rota alone decides (on-call share, days in a row): the demo's small teams put
-#: several people above 25% on call, whatever the pages say.
-ROTA_RULES = {"C2", "C3"}
-
 
 def _risk(ctx: AppContext, now: datetime) -> list:
     from oncall.domain.risk import assess_team
@@ -97,7 +96,7 @@ def _risk(ctx: AppContext, now: datetime) -> list:
             e.id: t.name for t in queries.list_teams(s) for e in queries.team_engineers(s, t.id)
         }
     assessed = assess_team(found.engineers, found.shifts, found.pages, found.leave,
-                           found.holidays, now)  # fmt: skip
+                           found.holidays, now, since=found.since)  # fmt: skip
     return [(teams[a.engineer_id], a) for a in assessed]
 
 
@@ -106,29 +105,33 @@ def _risk(ctx: AppContext, now: datetime) -> list:
     [
         NOW,  # Sunday night
         datetime(2026, 11, 26, 14, 30, tzinfo=UTC),  # Thursday afternoon
-        datetime(2027, 3, 23, 19, 30, tzinfo=UTC),  # a Tuesday evening, after the DST change
+        datetime(2027, 1, 4, 7, 30, tzinfo=UTC),  # Monday before the 09:00 handoff
+        datetime(2027, 3, 23, 19, 30, tzinfo=UTC),  # Tuesday evening, New York on summer time
+        datetime(2027, 4, 5, 8, 30, tzinfo=UTC),  # a week after the UK's clocks went forward
     ],
+    ids=lambda d: d.strftime("%a-%Y-%m-%d"),
 )
 def test_one_engineer_is_high_and_one_elevated_for_reasons_a_newcomer_can_read(
     demo: AppContext, now: datetime, tmp_path: Path
 ) -> None:
     ctx = demo if now == NOW else open_context(tmp_path, demo=True, clock=lambda: now)
     assessed = _risk(ctx, now)
-    high = [(team, a) for team, a in assessed if a.level == "high"]
-    assert len(high) == 1
-    team, a = high[0]
+    assert Counter(str(a.level) for _, a in assessed) == {"high": 1, "elevated": 1, "low": 10}
+    # High: last week's Payments primary, woken night after night.
+    team, a = next((team, a) for team, a in assessed if a.level == "high")
     assert team == "Payments"
     assert {"N1", "N2"} <= {r.rule for r in a.reasons if r.outcome == "high"}
     assert "nights interrupted in the last 7 days (elevated at 2, high at 3)" in a.headline
-    # Apart from the rota's share, exactly one more person is raised: by out-of-hours pages.
-    paged = [(team, a) for team, a in assessed if a.level == "elevated"
-             and {r.rule for r in a.reasons} - ROTA_RULES]  # fmt: skip
-    assert len(paged) == 1
-    team, a = paged[0]
+    # Elevated: a Platform engineer paged on seven evenings, one family of rules only.
+    team, a = next((team, a) for team, a in assessed if a.level == "elevated")
     assert team == "Platform"
-    c1 = a.rule("C1")
-    assert c1.outcome == "elevated"
-    assert c1.reason == (
+    assert a.headline == (
         "7 out-of-hours interruptions in the last 28 days (elevated at 7, high at 19)"
     )
-    assert {r.family for r in a.reasons} == {"chronic"}  # one family: Elevated, not High
+    assert {r.family for r in a.reasons} == {"chronic"}
+    # The rota raises nobody: every on-call share is within the SRE book's 25%, no run of
+    # days on call reaches 8, and everyone has a year of history (nobody is "partial").
+    assert all(a.rule("C2").outcome == "ok" for _, a in assessed)
+    assert all(a.rule("C2").value <= 0.25 for _, a in assessed)
+    assert all(a.rule("C3").outcome == "ok" for _, a in assessed)
+    assert not [a.engineer_id for _, a in assessed if a.partial]

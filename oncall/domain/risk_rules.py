@@ -6,7 +6,7 @@ combines the results."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from oncall.domain.bands import DEFAULT_SETTINGS, LoadSettings
 from oncall.domain.interruptions import Interruption
@@ -111,6 +111,33 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 def days_back(now: datetime, days: int, zone: str) -> datetime:
     """The same local clock time ``days`` days before ``now`` (the Load screen's periods)."""
     return localize_utc(wall(now, zone) - timedelta(days=days), zone)
+
+
+def oncall_share(
+    spans: Sequence[tuple[datetime, datetime]],
+    start: datetime,
+    end: datetime,
+    zone: str,
+    days: int,
+) -> float:
+    """C2's on-call share of ``[start, end)`` (``days`` local days): on-call hours, at most 24
+    in any local day, over ``days`` times 24 hours. Without a clock change this is on-call
+    hours over window hours; with one, the hour a clock change adds to a day or takes from the
+    window tips nobody over a limit: a week on call in four is 25% whether its days had 23, 24
+    or 25 hours. ``spans`` are the on-call spans (D9), in order and disjoint."""
+    if end <= start or days <= 0:
+        return 0.0
+    total = timedelta()
+    day, last = wall(start, zone).date(), wall(end, zone).date()
+    while day <= last:
+        lo = localize_utc(datetime.combine(day, time()), zone)
+        hi = localize_utc(datetime.combine(day + _DAY, time()), zone)
+        a, b = max(lo, start), min(hi, end)
+        if a < b:
+            covered = sum((min(y, b) - max(x, a) for x, y in spans if x < b and y > a), timedelta())
+            total += min(covered, _DAY)
+        day += _DAY
+    return total / (_DAY * days)
 
 
 def latest_night(now: datetime, zone: str, settings: LoadSettings = DEFAULT_SETTINGS) -> date:
@@ -223,8 +250,7 @@ def chronic_rules(
                            f"{_plural(ooh, 'out-of-hours interruption')} in the last {days} days "
                            f"{_limits(e, h)}"))  # fmt: skip
         hours = load.oncall_hours
-        span = (load.end - load.start) / _HOUR
-        share = round(hours / span, 4) if span > 0 else 0.0
+        share = round(oncall_share(load.oncall_spans, load.start, load.end, zone, days), 4)
         e, h = rs.threshold("C2")
         out.append(_result("C2", share, rs, window,
                            f"On call {hours:.0f} h of the last {days} days ({share * 100:.0f}%; "
