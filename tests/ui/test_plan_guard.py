@@ -43,7 +43,9 @@ def test_apply_shows_the_guards_concerns_and_keeps_the_reason(
     seen: dict[str, object] = {}
 
     def answer(preview: ChangePreviewDialog) -> QDialog.DialogCode:
+        preview.resize(preview.sizeHint().expandedTo(preview.minimumSizeHint()))
         preview.show()
+        qtbot.waitExposed(preview)
         seen["texts"] = [label.text() for label in preview.concern_labels]
         seen["rules"] = {c.rule for c in preview.concerns}
         seen["off_without_reason"] = not preview.confirm_button.isEnabled()

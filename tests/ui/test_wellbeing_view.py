@@ -201,13 +201,26 @@ def test_demo_wellbeing_screenshot(qtbot: QtBot, ctx, tmp_path, look) -> None:
         w.resize(1280, 1000)
         w.show()
         qtbot.waitExposed(w)
-        levels = [c.badge.text() for c in w.cards]
         assert w.stack.currentWidget() is w.scroll
-        # the demo puts someone at High and someone at Elevated, for readable reasons
-        assert levels[0] == "High"
-        assert "Elevated" in levels
-        assert all(c.reason_labels for c in w.cards if c.badge.text() != "Low")
+        # The demo puts one person at High (Payments: last week's primary, woken night after
+        # night) and one at Elevated (Platform: paged on seven evenings); everyone else Low,
+        # with a year of history behind them (no "partial").
+        assert w.team().name == "Payments"
+        levels = [c.badge.text() for c in w.cards]
+        assert levels == ["High"] + ["Low"] * 5
+        high = w.cards[0]
+        assert any("nights interrupted in the last 7 days" in lbl.text()
+                   for lbl in high.reason_labels)  # fmt: skip
+        assert not [c for c in w.cards if c.partial_label is not None]
         QApplication.processEvents()
         assert w.grab().toImage().save(str(_out(tmp_path) / f"wellbeing-{look}.png"))
+        platform = next(t for t in w.teams if t.name == "Platform")
+        with qtbot.waitSignal(w.team_box.currentIndexChanged):
+            w.set_team(platform.id)
+        assert [c.badge.text() for c in w.cards] == ["Elevated"] + ["Low"] * 5
+        assert any("7 out-of-hours interruptions in the last 28 days" in lbl.text()
+                   for lbl in w.cards[0].reason_labels)  # fmt: skip
+        QApplication.processEvents()
+        assert w.grab().toImage().save(str(_out(tmp_path) / f"wellbeing-platform-{look}.png"))
     finally:
         app.setFont(font)
