@@ -185,3 +185,23 @@ def test_a_stopped_server_shows_a_banner_keeps_notes_and_recovers(
         window.close()
     finally:
         _close(ctx)
+
+
+def test_a_lost_connection_in_a_slot_shows_the_banner_not_a_crash_dialog(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from oncall.ui.connection import status
+    from oncall.ui.crash import CrashReporter
+
+    reporter = CrashReporter(tmp_path / "oncall.log")
+    reporter.crashed.disconnect(reporter._show)  # the report is enough; no dialog left open
+    refused = OperationalError("SELECT 1", {}, psycopg.OperationalError("Connection refused"))
+    with qtbot.waitSignal(status().lost, timeout=1000):
+        reporter._hook(OperationalError, refused, None)
+    assert reporter.dialog is None
+
+    with qtbot.waitSignal(reporter.crashed, timeout=1000):  # anything else is still a crash
+        reporter._hook(RuntimeError, RuntimeError("a real bug"), None)
