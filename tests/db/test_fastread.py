@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.sqlite_only  # the first frame reads the SQLite file itself
-
 from oncall.app import AppContext
 from oncall.db import commands, queries
 from oncall.db.fastread import SessionReader, Snapshot, open_snapshot
 from oncall.db.revisions import head_revision
+
+pytestmark = pytest.mark.sqlite_only  # the first frame reads the SQLite file itself
 
 
 def _files(database: Path) -> dict[str, bytes]:
