@@ -127,7 +127,9 @@ class PlanDialog(QDialog):
             "Proposes who takes each coming shift so the load over the last 90 days and this "
             "range evens out (nights, weekends and holidays weigh more; pages count). Nobody "
             "on leave, at High risk or short of 11 h rest is given a shift. Nothing is saved "
-            "until you apply it, and shifts already started never change."
+            "until you apply it, and shifts already started never change. Apply first shows "
+            "what changes for each person and anything the planning guard would check (such "
+            "as more than 25% of the coming month on call); going ahead then needs a reason."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -259,7 +261,10 @@ class PlanDialog(QDialog):
                 + "\n".join(f"• {u.text}" for u in proposal.unmet)
             )
         else:
-            self.unmet.setText("Every hard rule is met: leave, rest, High risk, days in a row.")
+            self.unmet.setText(
+                "Every hard rule is met on this rotation: leave, rest, High risk, days in a "
+                "row. Apply checks the whole schedule, other rotations and teams included."
+            )
         self.apply_button.setEnabled(changes > 0)
         self.layout().activate()  # the score's three lines get their room at once
         if not changes:
