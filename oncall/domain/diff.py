@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from oncall.domain.intervals import overlap, union
-from oncall.domain.model import Engineer, Role, Shift
+from oncall.domain.model import Engineer, Role, Shift, TeamPlan
+from oncall.domain.schedule import StaleSwap, stale_swaps
 from oncall.domain.zones import localize_utc, wall
 
 _ENOUGH = timedelta(minutes=30)  # less than this on a night or a day does not count it
@@ -150,3 +151,11 @@ def diff_schedules(
         )
     )
     return [diff for _, diff in diffs]
+
+
+def orphaned_by_edit(before: TeamPlan, after: TeamPlan, since: datetime) -> tuple[StaleSwap, ...]:
+    """The swaps (of shifts starting at or after ``since``) that the edit from ``before`` to
+    ``after`` leaves without a shift: they bind in ``before`` and not in ``after``, so saving
+    would quietly stop applying them. Swaps already stale before the edit are not counted."""
+    already = {x.swap.id for x in stale_swaps(before, since)}
+    return tuple(x for x in stale_swaps(after, since) if x.swap.id not in already)

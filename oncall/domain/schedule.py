@@ -558,3 +558,89 @@ def resolve(plan: TeamPlan, start: datetime, end: datetime) -> Resolution:
         layers=layers,
         orphan_swaps=tuple(orphans),
     )
+
+
+# --- swaps that lost their shift --------------------------------------------------------
+
+_TICK = timedelta(microseconds=1)  # the shortest window that meets a piece starting at an instant
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StaleSwap:
+    """A swap that binds to no shift any more, with what a lead needs to recognise it.
+
+    ``holder_id`` is who the rotation gave that shift to when the swap was made (None when it
+    never matched a shift); ``changed_at`` is when the rotation changed or ended under it (the
+    first version or end after the swap was made; None when the rotation is gone or the swap
+    never matched); ``rotation_name`` is "" when the rotation is no longer in the plan.
+    """
+
+    swap: Swap
+    holder_id: int | None
+    changed_at: datetime | None
+    rotation_name: str
+
+
+def _piece_at(rotation: Rotation, at: datetime) -> tuple[RotationVersion, int] | None:
+    """The version and shift number k of ``rotation``'s piece that starts exactly at ``at``:
+    the piece a swap made for ``at`` binds to in :func:`resolve`."""
+    for version, v_start, v_end in _version_spans(rotation):
+        for k, start, _ in _version_shifts(version, v_start, v_end, at, at + _TICK):
+            if start == at:
+                return version, k
+    return None
+
+
+def swap_binds(rotation: Rotation, swap: Swap) -> bool:
+    """Whether ``swap`` still has its shift in ``rotation`` (a piece starting at its
+    ``shift_start``), exactly as :func:`resolve` decides when it applies swaps."""
+    if swap.rotation_id != rotation.id:
+        return False
+    return _piece_at(rotation, _utc(swap.shift_start, "shift_start")) is not None
+
+
+def stale_swaps(plan: TeamPlan, since: datetime | None = None) -> tuple[StaleSwap, ...]:
+    """Every swap of ``plan`` (whose shift starts at or after ``since``, if given) that binds
+    to no shift: its rotation was edited so no shift starts there, ended, or was removed.
+
+    These are the swaps :func:`resolve` reports as ``orphan_swaps`` over any window holding
+    them, and never applies. Ordered by shift start, then swap id.
+    """
+    lo = _utc(since, "since") if since is not None else None
+    rotations = {r.id: r for r in plan.rotations}
+    out = []
+    for swap in plan.swaps:
+        at = _utc(swap.shift_start, "shift_start")
+        if lo is not None and at < lo:
+            continue
+        rotation = rotations.get(swap.rotation_id)
+        if rotation is None:
+            out.append(StaleSwap(swap, None, None, ""))
+            continue
+        if _piece_at(rotation, at) is not None:
+            continue
+        out.append(StaleSwap(swap, *_before_the_change(rotation, swap), rotation.name))
+    out.sort(key=lambda x: (_utc(x.swap.shift_start, "shift_start"), x.swap.id))
+    return tuple(out)
+
+
+def _before_the_change(rotation: Rotation, swap: Swap) -> tuple[int | None, datetime | None]:
+    """Who held the swapped shift when the swap was made, and when the rotation changed (or
+    ended) under it: the rotation as it stood then is its versions up to ``created_at``."""
+    made = _utc(swap.created_at, "created_at")
+    versions = sorted(rotation.versions, key=lambda v: _utc(v.effective_from, "effective_from"))
+    then = tuple(v for v in versions if _utc(v.effective_from, "effective_from") <= made)
+    later = [_utc(v.effective_from, "effective_from") for v in versions if v not in then]
+    ends_at = _utc(rotation.ends_at, "ends_at") if rotation.ends_at is not None else None
+    if ends_at is not None and ends_at > made:
+        later.append(ends_at)
+        ends_at = None  # it had not ended yet when the swap was made
+    changed_at = min(later) if later else None
+    if not then:
+        return None, changed_at
+    old = dataclasses.replace(rotation, versions=then, ends_at=ends_at)
+    found = _piece_at(old, _utc(swap.shift_start, "shift_start"))
+    if found is None:
+        return None, changed_at
+    version, k = found
+    return version.members[k % len(version.members)], changed_at
