@@ -10,7 +10,10 @@ What a newcomer finds, and why it is there:
   restriction). Six people on a 24/7 week are each on call 168 h in any 28 days, exactly the
   SRE book's 25%, so Payments has had no standing secondary (a secondary too needs eight). Since
   this Wednesday it trials one (one person, to next Monday); the fortnightly secondary only
-  starts on the Wednesday after, so two days of secondary cover are a visible gap to fix.
+  starts on the Wednesday after, so two days of secondary cover are a visible gap to fix. That
+  fortnightly secondary is more than six people can carry: the planning guard says so when it
+  is planned, and Wellbeing does in the weeks after it starts (today's levels come from the
+  past, where it has not started).
 - **Platform** (6 engineers, London, Berlin, New York, Los Angeles, Sydney): follow-the-sun,
   a London day layer (08:00-20:00, priority 2) over an Americas/APAC layer in New York time
   (15:00-04:00, priority 1), both handing over daily since the summer, so nobody holds two
@@ -464,7 +467,15 @@ class _Builder:
             LeaveKind.VACATION,
             "Family wedding",
         )
-        everyone = [p.first for p in reversed(PAYMENTS) if p.first != _first(away)]
+        # Covers come from people who held neither this week's nor last week's primary: last
+        # week's nights are the risk story, and nobody is asked to cover after them.
+        recent = {
+            self.who(primary, self.at(self.next_monday - timedelta(days=days), 12)).engineer_id
+            for days in (5, 12)
+        }
+        rested = [p.first for p in reversed(PAYMENTS) if self.people[p.first].id not in recent]
+        others = [p.first for p in reversed(PAYMENTS) if p.first not in rested]
+        everyone = [n for n in (*rested, *others) if n != _first(away)]  # rested first
         # A swap already agreed for the week after.
         later = self.who(primary, self.at(self.next_monday + timedelta(days=9), 12))
         taker = self.free(team, later.start, later.end, everyone)
