@@ -56,6 +56,16 @@ def _own(engine: Engine) -> _Own:
     return found
 
 
+def _info(conn: Any) -> dict[Any, Any] | None:
+    """``conn.info``, or None when the connection is gone. A connection the server cut is
+    invalidated, and reading its ``info`` then raises ``PendingRollbackError`` (inside the
+    rollback that is handling the cut), which would hide the server's own error."""
+    try:
+        return conn.info  # type: ignore[no-any-return]
+    except Exception:
+        return None
+
+
 def track(engine: Engine) -> None:
     """Remember what ``engine``'s own connections do, so a :class:`ChangeWatch` on it can
     ignore the app's own changes. ``oncall.db.engine.make_engine`` calls this; calling it
@@ -79,15 +89,20 @@ def track(engine: Engine) -> None:
 
     def executed(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if statement.lstrip()[:6].upper() not in ("SELECT", "PRAGMA"):
-            conn.info["oncall_wrote"] = True
+            info = _info(conn)
+            if info is not None:
+                info["oncall_wrote"] = True
 
     def committed(conn: Any) -> None:
-        if conn.info.pop("oncall_wrote", False):
+        info = _info(conn)
+        if info is not None and info.pop("oncall_wrote", False):
             with own.lock:
                 own.write_commits += 1
 
     def rolled_back(conn: Any) -> None:
-        conn.info.pop("oncall_wrote", None)
+        info = _info(conn)
+        if info is not None:
+            info.pop("oncall_wrote", None)
 
     event.listen(engine, "connect", connected)
     event.listen(engine, "close", closed)
@@ -213,6 +228,13 @@ def is_connection_lost(exc: BaseException) -> bool:
         if _is_psycopg_connection_error(found):
             return True
     return False
+
+
+def is_read_only_refusal(exc: BaseException) -> bool:
+    """Whether ``exc`` is a server refusing a write because the transaction or database is
+    read-only (SQLSTATE 25006; a team database from a newer oncall, see
+    ``migrate.make_read_only``)."""
+    return any(getattr(found, "sqlstate", None) == "25006" for found in _chain(exc))
 
 
 def _is_psycopg_connection_error(exc: BaseException) -> bool:
