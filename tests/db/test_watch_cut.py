@@ -19,12 +19,11 @@ def test_a_cut_connection_raises_the_servers_error(pg_database) -> None:
     engine = make_engine(url)  # tracks its own connections (oncall.db.watch.track)
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
-        with pytest.raises(OperationalError) as raised:  # noqa: PT012 (the cut is mid-block)
-            with engine.begin() as conn:
-                pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
-                with admin.connect() as other:
-                    other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-                conn.execute(text("SELECT 1"))
+        with pytest.raises(OperationalError) as raised, engine.begin() as conn:  # noqa: PT012
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with admin.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            conn.execute(text("SELECT 1"))  # the cut is met here, mid-transaction
         assert "terminating connection" in str(raised.value)
         assert is_connection_lost(raised.value)
         with engine.connect() as conn:  # the pool recovers: the next connection works
@@ -38,10 +37,9 @@ def test_a_read_only_refusal_is_told_apart(pg_database) -> None:
     url = pg_database()
     engine = make_engine(url)
     try:
-        with pytest.raises(Exception) as raised:  # noqa: PT011, PT012
-            with engine.begin() as conn:
-                conn.execute(text("SET TRANSACTION READ ONLY"))
-                conn.execute(text("CREATE TABLE nope (x int)"))
+        with pytest.raises(Exception) as raised, engine.begin() as conn:  # noqa: PT012
+            conn.execute(text("SET TRANSACTION READ ONLY"))
+            conn.execute(text("CREATE TABLE nope (x int)"))
         assert is_read_only_refusal(raised.value)
         assert not is_connection_lost(raised.value)
         assert not is_read_only_refusal(ValueError("no"))
