@@ -41,6 +41,34 @@ POLL_MS = 2_000
 NOT_SAVED = "Not saved: the team server can't be reached; your change is still in the form."
 
 
+#: What a save the server refused as read-only says (SQLSTATE 25006: a team database from a
+#: newer oncall, opened read-only; the banner names the versions).
+READ_ONLY_NOT_SAVED = (
+    "Not saved: the team database is read-only for this version of oncall (see the banner); "
+    "update oncall to make changes."
+)
+
+
+def save_refusal(exc: BaseException) -> str | None:
+    """What to tell the user about a save that failed with ``exc``, or None when it is not a
+    refusal this module knows (let it propagate): :data:`NOT_SAVED` for a lost connection
+    (the banner shows too, see :func:`report_lost`), :data:`READ_ONLY_NOT_SAVED` for the
+    server's read-only refusal. For writes that do not go through ``AppContext.edit``."""
+    from oncall.app import ReadOnlyDatabase
+
+    if isinstance(exc, ReadOnlyDatabase):
+        return str(exc)
+    if report_lost(exc):
+        return NOT_SAVED
+    if "sqlalchemy" in sys.modules:
+        from oncall.db.watch import is_read_only_refusal
+
+        if is_read_only_refusal(exc):
+            log.warning("The team database refused a write: it is read-only")
+            return READ_ONLY_NOT_SAVED
+    return None
+
+
 def banner_text(since: datetime, zone: str) -> str:
     """The banner's words while the server can't be reached (``since`` in the viewer's zone)."""
     local = since.astimezone(ZoneInfo(zone))

@@ -598,6 +598,14 @@ class TeamView(QWidget):
         except ValueError as exc:
             self._show_error(str(exc))
             return
+        except Exception as exc:  # a lost or read-only team server: said, never a traceback
+            from oncall.ui.connection import save_refusal
+
+            refusal = save_refusal(exc)
+            if refusal is None:
+                raise
+            self._show_error(refusal)
+            return
         self._show_error("")
         self.team_id = created.id
         self._after_edit()
@@ -776,7 +784,12 @@ class TeamView(QWidget):
         diffs = compute_diffs(self.plan, after, now)
         engineers = {e.id: e for e in (*self.plan.engineers, *self.members)}
         concerns = change_concerns(self.ctx, self.plan, after, now, now + PREVIEW_SPAN)
-        reason = ChangePreviewDialog.ask_with_reason(self, diffs, engineers, concerns=concerns)
+        from oncall.domain.diff import orphaned_by_edit  # swaps the edit leaves without a shift
+
+        orphaned = orphaned_by_edit(self.plan, after, now)
+        reason = ChangePreviewDialog.ask_with_reason(
+            self, diffs, engineers, concerns=concerns, orphaned=orphaned, zone=self.zone
+        )
         if reason is None:
             return False
         draft = replace(draft, version=replace(draft.version, reason=reason))

@@ -43,7 +43,9 @@ def push_edit(
     database said no and its transaction rolled back) or ``ReadOnlyDatabase`` (changes are
     off: a team database from a newer oncall) the command never reaches the undo history and
     the message is returned for the screen to show. So is a save that met a lost connection
-    to the team server (``oncall.ui.connection.NOT_SAVED``; the banner shows too). ``after``
+    to the team server (``oncall.ui.connection.NOT_SAVED``; the banner shows too) or one the
+    server refused as read-only (``READ_ONLY_NOT_SAVED``): ``do`` functions that write
+    through ``ctx.sessions`` directly get the same sentences as ``ctx.edit``. ``after``
     runs after every successful do and every undo, once the change is saved.
 
     Someone else's newer save (``EditConflict``, raised by a do, a redo or an undo that
@@ -72,11 +74,12 @@ def push_edit(
             command.setObsolete(True)  # Qt drops an obsolete command instead of keeping it
             return
         except Exception as exc:
-            from oncall.ui.connection import NOT_SAVED, report_lost
+            from oncall.ui.connection import save_refusal
 
-            if not report_lost(exc):
+            refusal = save_refusal(exc)  # a lost server, or one that refused as read-only
+            if refusal is None:
                 raise
-            errors.append(NOT_SAVED)  # reported, never dropped silently
+            errors.append(refusal)  # reported, never dropped silently
             command.setObsolete(True)
             return
         if after is not None:
@@ -87,6 +90,15 @@ def push_edit(
             undo()
         except EditConflict as exc:
             conflicted(exc)
+            return
+        except Exception as exc:
+            from oncall.ui.connection import save_refusal
+
+            if save_refusal(exc) is None:
+                raise
+            # The undo was not saved: the step leaves the history rather than lie about it
+            # (the banner says why: the server is away, or the database is read-only).
+            command.setObsolete(True)
             return
         if after is not None:
             after()
