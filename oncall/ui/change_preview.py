@@ -9,6 +9,9 @@ With ``concerns=`` (the planning guard's, :func:`oncall.domain.guard.check_chang
 lists them above the table in plain words and asks "Why is this OK?"; Save stays off until a
 reason is written. ``ask_with_reason`` returns that reason ("" when there were no concerns,
 None when cancelled); ``ask`` keeps returning a bool.
+
+With ``orphaned=`` (:func:`oncall.domain.diff.orphaned_by_edit`) and ``zone=`` (the viewer's),
+the dialog warns that saving leaves those swaps without their shift, naming each one.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from PySide6.QtWidgets import (
 from oncall.domain.diff import PersonDiff, PersonLoad, diff_schedules
 from oncall.domain.guard import Concern
 from oncall.domain.model import Engineer, Role, Shift, TeamPlan
+from oncall.domain.schedule import StaleSwap
 from oncall.ui.models import engineer_name, fmt_hours, fmt_span
 
 log = logging.getLogger(__name__)
@@ -106,6 +110,8 @@ class ChangePreviewDialog(QDialog):
         confirm_text: str = "&Save",
         weeks: int = PREVIEW_WEEKS,
         concerns: Sequence[Concern] = (),
+        orphaned: Sequence[StaleSwap] = (),
+        zone: str = "UTC",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -119,6 +125,10 @@ class ChangePreviewDialog(QDialog):
         self.concern_box = self._concern_box(self.concerns)
         layout.addWidget(self.concern_box)
         self.concern_box.setVisible(bool(self.concerns))
+        self.orphaned = list(orphaned)
+        self.orphan_box = self._orphan_box(self.orphaned, zone)
+        layout.addWidget(self.orphan_box)
+        self.orphan_box.setVisible(bool(self.orphaned))
         heading = QLabel(
             intro or f"What this changes for each person over the coming {weeks} weeks:"
         )
@@ -237,6 +247,39 @@ class ChangePreviewDialog(QDialog):
             self.concern_labels.append(label)
         note = QLabel(
             "You can still go ahead: say why below, and the reason is kept with the change.",
+            box,
+        )
+        note.setWordWrap(True)
+        inner.addWidget(note)
+        return box
+
+    def _orphan_box(self, orphaned: Sequence[StaleSwap], zone: str) -> QFrame:
+        """A quiet framed note: the swaps this edit leaves without their shift, by name."""
+        from oncall.ui.stale_swaps import stale_swap_words
+
+        box = QFrame(self)
+        box.setObjectName("orphaned")
+        box.setFrameShape(QFrame.Shape.StyledPanel)
+        box.setAccessibleName("Swaps this edit would orphan")
+        inner = QVBoxLayout(box)
+        n = len(orphaned)
+        noun = "1 swap" if n == 1 else f"{n} swaps"
+        title = QLabel(f"This edit would orphan {noun}: no shift starts there any more.", box)
+        title.setWordWrap(True)
+        bold = QFont(title.font())
+        bold.setBold(True)
+        title.setFont(bold)
+        inner.addWidget(title)
+        self.orphan_labels: list[QLabel] = []
+        for stale in orphaned:
+            label = QLabel(f"•  {stale_swap_words(stale, self.engineers, zone)}", box)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            inner.addWidget(label)
+            self.orphan_labels.append(label)
+        it = "it" if n == 1 else "them"
+        note = QLabel(
+            f"Saving stops applying {it}: the rotation's holder keeps the shift. The Schedule "
+            f"screen then lists {it}, to remove or swap again.",
             box,
         )
         note.setWordWrap(True)

@@ -5,7 +5,9 @@ horizon they are resolved live. The layers view resolves the visible range. Sele
 range opens the override dialog, then the per-person change preview, then saves through the
 undo stack. A shift of a rotation can be swapped to someone else (S or the context menu): the
 swap binds to the whole layer shift. Each leave conflict listed under the timeline has a
-"Find cover…" button that suggests who is free.
+"Find cover…" button that suggests who is free. Swaps a rotation edit left without their shift
+(stale: never applied) are listed with a way to remove them, undoably. Each person's leave is
+drawn in their row.
 """
 
 from __future__ import annotations
@@ -49,9 +51,11 @@ from oncall.domain.model import (
     Team,
     TeamPlan,
 )
+from oncall.domain.schedule import StaleSwap
 from oncall.ui.models import with_reason
 from oncall.ui.override_dialog import OverrideDialog, OverrideDraft
 from oncall.ui.risk_badge import badge_text, team_risk
+from oncall.ui.stale_swaps import changed_words, stale_heading, stale_swap_words
 from oncall.ui.swap_dialog import SwapDialog, SwapDraft
 from oncall.ui.timeline import TimelineHoliday, TimelineRow, TimelineWidget
 from oncall.ui.undo import push_edit
@@ -62,6 +66,7 @@ from oncall.ui.zones import viewer_zone
 ZOOMS = ("week", "month", "quarter")
 FINAL, LAYERS = "final", "layers"
 MAX_CONFLICTS_LISTED = 5
+MAX_STALE_LISTED = 5
 
 
 def visible_range(zoom: str, anchor: date, zone: str) -> tuple[datetime, datetime]:
@@ -192,6 +197,7 @@ class ScheduleView(QWidget):
         self.final_shifts: list[Shift] = []
         self.gaps: list[Gap] = []
         self.engineers: dict[int, Engineer] = {}
+        self.stale: list[StaleSwap] = []
         self._build()
         self.refresh()
         # Keep the "now" line moving without touching the database.
@@ -292,6 +298,21 @@ class ScheduleView(QWidget):
         self._conflict_rows: list[QWidget] = []
         self._listed: tuple[object, ...] = ()
         self.conflict_panel.hide()
+        # Stale swaps: a heading, one line per swap with its "Remove" button, a quiet why.
+        self.stale_panel = QWidget(self)
+        self.stale_panel.setAccessibleName("Swaps that no longer match a shift")
+        self.stale_grid = QGridLayout(self.stale_panel)
+        self.stale_grid.setContentsMargins(0, unit // 3, 0, 0)
+        self.stale_grid.setColumnStretch(1, 1)
+        self.stale_label = QLabel("", self.stale_panel)
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stale_grid.addWidget(self.stale_label, 0, 0, 1, 2)
+        self.stale_buttons: list[QPushButton] = []
+        self.stale_remove_all: QPushButton | None = None
+        self._stale_rows: list[QWidget] = []
+        self._stale_listed: tuple[object, ...] = ()
+        self.stale_panel.hide()
 
         content = QWidget(self)
         inner = QVBoxLayout(content)
@@ -300,6 +321,7 @@ class ScheduleView(QWidget):
         inner.addWidget(self.message)
         inner.addWidget(self.scroll, 1)
         inner.addWidget(self.conflict_panel)
+        inner.addWidget(self.stale_panel)
         self.empty = EmptyState(
             "schedule",
             "No rotations yet",
@@ -426,6 +448,10 @@ class ScheduleView(QWidget):
         self.plan = plan
         self.engineers = {e.id: e for e in everyone}
         final = final_schedule(plan, ledger, start, end, now)
+        from oncall.domain.schedule import stale_swaps
+
+        # Stale swaps of shifts still to come (the past is frozen in the ledger as it was).
+        self.stale = list(stale_swaps(plan, since=now))
         self.resolution = final.resolution
         self.final_shifts = list(final.shifts)
         self.gaps = list(final.gaps)
@@ -554,6 +580,7 @@ class ScheduleView(QWidget):
         )
         self.gap_label.setText(gap_summary(self.gaps, start, end))
         self._show_conflicts(self.resolution.conflicts if self.resolution else ())
+        self._show_stale(self.stale)
 
     def _show_conflicts(self, conflicts: Sequence[LeaveConflict]) -> None:
         listed = (self.zone, *conflicts)
@@ -590,6 +617,96 @@ class ScheduleView(QWidget):
         noun = "conflict" if len(conflicts) == 1 else "conflicts"
         self.conflicts.setText(f"Leave {noun} to cover:")
         self.conflict_panel.show()
+
+    def _show_stale(self, stales: Sequence[StaleSwap]) -> None:
+        """List the swaps that lost their shift, each with a Remove button (and Remove all)."""
+        listed = (self.zone, *stales)
+        if listed == self._stale_listed:
+            return
+        self._stale_listed = listed
+        for widget in self._stale_rows:
+            self.stale_grid.removeWidget(widget)
+            widget.deleteLater()
+        self._stale_rows, self.stale_buttons, self.stale_remove_all = [], [], None
+        if not stales:
+            self.stale_label.setText("")
+            self.stale_panel.hide()
+            return
+        self.stale_label.setText(stale_heading(stales, self.zone))
+        several = len({changed_words(x, self.zone) for x in stales}) > 1
+        row = 0
+        for row, x in enumerate(stales[:MAX_STALE_LISTED], start=1):
+            words = stale_swap_words(x, self.engineers, self.zone)
+            if several:
+                words += f" ({changed_words(x, self.zone)})"
+            line = MutedLabel(words, self.stale_panel)
+            line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            button = QPushButton("Remove swap", self.stale_panel)
+            button.setToolTip("Delete this swap; Ctrl+Z puts it back")
+            button.setAccessibleName(f"Remove swap: {words}")
+            button.clicked.connect(lambda _=False, i=x.swap.id: self.remove_swap(i))
+            self.stale_grid.addWidget(button, row, 0)
+            self.stale_grid.addWidget(line, row, 1)
+            self._stale_rows += [line, button]
+            self.stale_buttons.append(button)
+        more = len(stales) - MAX_STALE_LISTED
+        why = MutedLabel(
+            (f"… and {more} more. " if more > 0 else "")
+            + (
+                "It is not applied: the rotation's holder keeps the shift. Remove it, then "
+                "swap the new shift if the swap is still wanted."
+                if len(stales) == 1
+                else "They are not applied: the rotation's holders keep the shifts. Remove "
+                "them, then swap the new shifts if the swaps are still wanted."
+            ),
+            self.stale_panel,
+        )
+        why.setWordWrap(True)
+        self.stale_grid.addWidget(why, row + 1, 1)
+        self._stale_rows.append(why)
+        if len(stales) > 1:
+            every = QPushButton(f"Remove all {len(stales)}", self.stale_panel)
+            every.setToolTip("Delete every swap listed, as one edit; Ctrl+Z puts them back")
+            every.clicked.connect(lambda: self.remove_stale_swaps([x.swap.id for x in stales]))
+            self.stale_grid.addWidget(every, row + 1, 0)
+            self._stale_rows.append(every)
+            self.stale_remove_all = every
+        self.stale_panel.show()
+
+    def remove_stale_swaps(self, swap_ids: Sequence[int]) -> bool:
+        """Delete several swaps as one undoable edit (undo puts every one back)."""
+        team_id = self.team_id
+        if self.plan is None or team_id is None:
+            return False
+        originals = [w for w in self.plan.swaps if w.id in set(swap_ids)]
+        if not originals:
+            self._say("Those swaps no longer exist.")
+            return False
+        # id -> (current id, row version seen), so a row changed elsewhere is said, not lost.
+        state = {w.id: (w.id, w.row_version) for w in originals}
+
+        def do() -> None:
+            def delete(s) -> None:
+                for current, seen in state.values():
+                    commands.delete_swap(s, current, expected=seen)
+
+            self.ctx.edit(team_id, delete)
+
+        def undo() -> None:
+            def add(s) -> None:
+                for w in originals:
+                    back = commands.add_swap(s, replace(w, id=0))
+                    state[w.id] = (back.id, back.row_version)
+
+            self.ctx.edit(team_id, add)
+
+        n = len(originals)
+        text = "Remove 1 stale swap" if n == 1 else f"Remove {n} stale swaps"
+        if error := push_edit(self.undo, text, do, undo, self._after_edit):
+            self._say(f"The swaps were not removed: {error}")
+            return False
+        self._say("")
+        return True
 
     def _conflict_words(self, c: LeaveConflict) -> str:
         """ "Ada Lovelace is on vacation from Tue 17 Nov 09:00 to … during a primary shift." """
