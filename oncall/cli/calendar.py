@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,7 @@ def _import_leave(args: argparse.Namespace, clock: Clock) -> int:
         preview = import_leave_file(
             ctx.sessions, args.file, ctx.clock(), engineer_id=engineer_id, dry_run=args.dry_run,
             days_back=ctx.settings.calendar_days_back,
+            horizon=timedelta(days=ctx.settings.horizon_days),
         )  # fmt: skip
     except LeaveFileError as error:
         raise not_imported(args.file, error) from None
@@ -140,7 +142,8 @@ def _import_leave(args: argparse.Namespace, clock: Clock) -> int:
             when = f"{table_time(row.leave.start, zone)} to {table_time(row.leave.end, zone)}"
         else:
             when = ", ".join(row.event.emails) or "no attendee"
-        print(f"  {row.action:<9} {who:<10} {when}  {row.event.summary}")
+        why = f" ({row.reason})" if row.reason else ""
+        print(f"  {row.action:<9} {who:<10} {when}  {row.event.summary}{why}")
     for reason in preview.skipped:
         print(f"  skipped   {reason}")
     if preview.unmatched_emails:

@@ -4,7 +4,8 @@ Functions of a Session, run inside the caller's transaction; instants are aware 
 in UTC. The export keeps SEQUENCE here (:func:`assign_sequences`), the CalDAV publisher what it
 put on a server (:func:`caldav_items`...), both publishers their last result
 (:func:`record_publish`, :func:`publish_status`), and the leave import the UID of each leave
-row it made (:func:`find_imported_leave`, :func:`save_imported_leave`).
+row it made (:func:`find_imported_leave`, :func:`save_imported_leave`,
+:func:`delete_imported_leave`).
 """
 
 from __future__ import annotations
@@ -188,13 +189,18 @@ def find_imported_leave(
     return ImportedLeave(mapping.leave(leave), row.uid, row.recurrence_id, row.summary)
 
 
-def imported_leave(s: Session, engineer_ids: Iterable[int] | None = None) -> list[ImportedLeave]:
-    """Every imported leave row (of these engineers), by start."""
+def imported_leave(
+    s: Session, engineer_ids: Iterable[int] | None = None, *, source: str | None = None
+) -> list[ImportedLeave]:
+    """Every imported leave row (of these engineers; from this ``source``, the file name it
+    was imported from), by start."""
     query = select(ImportedLeaveRow, LeaveRow).join(
         LeaveRow, LeaveRow.id == ImportedLeaveRow.leave_id
     )
     if engineer_ids is not None:
         query = query.where(ImportedLeaveRow.engineer_id.in_(list(engineer_ids)))
+    if source is not None:
+        query = query.where(ImportedLeaveRow.source == source)
     rows = s.execute(query.order_by(LeaveRow.starts_at, LeaveRow.id))
     return [
         ImportedLeave(mapping.leave(leave), link.uid, link.recurrence_id, link.summary)
@@ -248,3 +254,16 @@ def save_imported_leave(
     link.imported_at = mapping.require_aware(now, "now")
     s.flush()
     return mapping.leave(row)
+
+
+def delete_imported_leave(s: Session, engineer_id: int, uid: str, recurrence_id: str = "") -> bool:
+    """Delete the leave imported from this event for this engineer (and its link); False when
+    there is none (already removed)."""
+    from oncall.db import commands
+
+    existing = find_imported_leave(s, engineer_id, uid, recurrence_id)
+    if existing is None:
+        return False
+    s.execute(delete(ImportedLeaveRow).where(ImportedLeaveRow.leave_id == existing.leave.id))
+    commands.delete_leave(s, existing.leave.id)
+    return True

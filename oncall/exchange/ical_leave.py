@@ -15,9 +15,13 @@ all-day vacation as "free" by default.
 
 Saving is idempotent by (engineer, UID, RECURRENCE-ID): a re-import updates the leave it made
 before and never adds a second row (``oncall.db.calendar.save_imported_leave``). Events are
-matched to the engineer given, else by ATTENDEE/ORGANIZER email. :func:`preview_leave_import`
-shows what would happen; :func:`import_leave_file` does it all in one transaction (nothing is
-saved for a broken file or a dry run).
+matched to the engineer given, else by ATTENDEE/ORGANIZER email. A re-import of the same
+source (the file name) also removes the leave that source made earlier whose event is no
+longer in the file over the window read (only leave imported from that source, of the engineer
+given when one is; hand-entered leave is never touched). :func:`preview_leave_import` shows
+what would happen; :func:`import_leave_file` does it all in one transaction, and re-materialises
+the ledger of the teams whose people's leave changed (nothing is saved for a broken file or a
+dry run).
 """
 
 from __future__ import annotations
@@ -341,20 +345,27 @@ def read_leave_ics(
 
 # ---------------------------------------------------------------------------------- saving
 
-Action = Literal["add", "update", "unchanged", "unmatched"]
+Action = Literal["add", "update", "remove", "unchanged", "unmatched"]
+
+#: Why a ``remove`` row goes: its event is not in the file any more.
+GONE = "no longer in the calendar"
 
 
 @dataclass(frozen=True, slots=True)
 class LeavePreviewRow:
     """What importing one occurrence does: ``add``, ``update`` (``leave_id`` is the row),
-    ``unchanged``, or ``unmatched`` (no engineer: nothing saved). ``leave`` is the leave as it
-    would be saved (id 0 when new), None when unmatched."""
+    ``unchanged``, ``unmatched`` (no engineer: nothing saved), or ``remove``: leave this source
+    imported before whose event the file no longer has (``event`` is then rebuilt from the
+    stored UID, RECURRENCE-ID, times and summary; ``reason`` says why). ``leave`` is the leave
+    as it would be saved (id 0 when new) or as it is (unchanged, remove), None when
+    unmatched."""
 
     event: LeaveEvent
     action: Action
     engineer: Engineer | None
     leave: Leave | None
     leave_id: int | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,12 +382,26 @@ class LeavePreview:
         """How many rows have ``action``."""
         return sum(1 for r in self.rows if r.action == action)
 
+    @property
+    def changes(self) -> int:
+        """How many rows saving would change (added, updated, removed)."""
+        return self.count("add") + self.count("update") + self.count("remove")
+
     def summary(self) -> str:
-        """ "2 added, 1 updated, 3 unchanged, 0 unmatched, 1 skipped"."""
+        """ "2 added, 1 updated, 1 removed, 3 unchanged, 0 unmatched, 1 skipped"."""
         return (
             f"{self.count('add')} added, {self.count('update')} updated, "
+            f"{self.count('remove')} removed, "
             f"{self.count('unchanged')} unchanged, {self.count('unmatched')} unmatched, "
             f"{len(self.skipped)} skipped"
+        )
+
+    def engineer_ids(self) -> frozenset[int]:
+        """The engineers whose leave saving would change."""
+        return frozenset(
+            r.engineer.id
+            for r in self.rows
+            if r.engineer is not None and r.action in ("add", "update", "remove")
         )
 
 
@@ -396,12 +421,20 @@ def preview_leave_import(
     source: str,
     engineer: Engineer | None = None,
     skipped: Iterable[str] = (),
+    window: tuple[datetime, datetime] | None = None,
 ) -> LeavePreview:
     """What importing ``events`` would do, without writing: each matched to ``engineer`` or,
-    when None, to the one engineer whose email is an ATTENDEE or the ORGANIZER."""
+    when None, to the one engineer whose email is an ATTENDEE or the ORGANIZER.
+
+    With ``window`` (the ``[start, end)`` the file was read over), leave imported earlier from
+    ``source`` (of ``engineer`` only, when given) that meets the window and whose event (UID
+    and RECURRENCE-ID) is not among ``events`` becomes a ``remove`` row. Leave outside the
+    window is left alone: the file was not read there.
+    """
     from oncall.db import calendar, queries
 
-    by_email = {e.email.lower(): e for e in queries.list_engineers(s, include_inactive=True)}
+    engineers = queries.list_engineers(s, include_inactive=True)
+    by_email = {e.email.lower(): e for e in engineers}
     by_email.pop("", None)
     rows: list[LeavePreviewRow] = []
     unmatched: set[str] = set()
@@ -422,13 +455,61 @@ def preview_leave_import(
             rows.append(LeavePreviewRow(event, "unchanged", who, old.leave, old.leave.id))
         else:
             rows.append(LeavePreviewRow(event, "update", who, leave, old.leave.id))
+    if window is not None:
+        by_id = {e.id: e for e in engineers}
+        rows += _removals(s, events, source, engineer, window, by_id)
     return LeavePreview(source, tuple(rows), tuple(skipped), False, tuple(sorted(unmatched)))
 
 
-def apply_leave_import(s: Session, preview: LeavePreview, now: datetime) -> LeavePreview:
-    """Save the preview's added and updated leave (in the caller's transaction); returns the
-    preview with ``saved`` set and the stored leave."""
+def _removals(
+    s: Session,
+    events: Sequence[LeaveEvent],
+    source: str,
+    engineer: Engineer | None,
+    window: tuple[datetime, datetime],
+    by_id: dict[int, Engineer],
+) -> list[LeavePreviewRow]:
+    """The ``remove`` rows: ``source``'s imported leave in ``window`` whose event is gone."""
     from oncall.db import calendar
+
+    start, end = window
+    present = {(e.uid, e.recurrence_id) for e in events}
+    scope = [engineer.id] if engineer is not None else None
+    out = []
+    for old in calendar.imported_leave(s, scope, source=source):
+        if (old.uid, old.recurrence_id) in present:
+            continue
+        if not (old.leave.start < end and start < old.leave.end):
+            continue
+        who = by_id.get(old.leave.engineer_id)
+        first, last = _as_days(old.leave.start, old.leave.end, who.zone if who else "UTC")
+        event = LeaveEvent(old.uid, old.recurrence_id, first, last, old.summary or old.leave.note)
+        out.append(LeavePreviewRow(event, "remove", who, old.leave, old.leave.id, GONE))
+    return out
+
+
+def _as_days(start: datetime, end: datetime, zone: str) -> tuple[date | datetime, date | datetime]:
+    """Leave that is whole local days in ``zone`` as those days (as an all-day event reads),
+    else the instants."""
+    tz = ZoneInfo(zone)
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    if a.time() == time() == b.time():
+        return a.date(), b.date()
+    return start, end
+
+
+def apply_leave_import(
+    s: Session, preview: LeavePreview, now: datetime, *, horizon: timedelta | None = None
+) -> LeavePreview:
+    """Save the preview's added and updated leave and delete its removed leave (in the
+    caller's transaction); returns the preview with ``saved`` set and the stored leave.
+
+    A removed row is found again by its event (engineer, UID, RECURRENCE-ID), not by its id,
+    so a preview still applies after an undo put that leave back under a new id. With
+    ``horizon``, the ledger of every team of the engineers whose leave changed is
+    re-materialised (as every edit does), from ``now`` to ``now + horizon``.
+    """
+    from oncall.db import calendar, commands, queries
 
     rows = []
     for row in preview.rows:
@@ -438,7 +519,15 @@ def apply_leave_import(s: Session, preview: LeavePreview, now: datetime) -> Leav
                 summary=row.event.summary, source=preview.source, now=now,
             )  # fmt: skip
             row = replace(row, leave=stored, leave_id=stored.id)
+        elif row.action == "remove" and row.leave is not None:
+            calendar.delete_imported_leave(
+                s, row.leave.engineer_id, row.event.uid, row.event.recurrence_id
+            )
         rows.append(row)
+    if horizon is not None:
+        teams = {t.id for e in preview.engineer_ids() for t in queries.engineer_teams(s, e)}
+        for team_id in sorted(teams):
+            commands.materialise(s, team_id, now, horizon)
     return replace(preview, rows=tuple(rows), saved=True)
 
 
@@ -451,9 +540,12 @@ def import_leave_file(
     dry_run: bool = False,
     days_back: int = 15,
     days_ahead: int = 365,
+    horizon: timedelta = timedelta(days=180),
 ) -> LeavePreview:
     """Read ``path`` and import its leave over ``[now - days_back, now + days_ahead)`` in one
-    transaction (``dry_run``: the preview only). Raises :class:`LeaveFileError` for a broken
+    transaction (``dry_run``: the preview only): new and changed events saved, this file's
+    earlier leave whose event is gone from that window removed, and the ledger of the teams
+    touched re-materialised over ``horizon``. Raises :class:`LeaveFileError` for a broken
     file and ValueError for an unknown engineer; nothing is saved then."""
     from oncall.db import queries
 
@@ -462,12 +554,8 @@ def import_leave_file(
         data = path.read_bytes()
     except OSError as error:
         raise LeaveFileError(str(path), None, f"cannot be read: {error.strerror}") from None
-    events, skipped = read_leave_ics(
-        data,
-        source=str(path),
-        start=now - timedelta(days=days_back),
-        end=now + timedelta(days=days_ahead),
-    )
+    window = leave_window(now, days_back, days_ahead)
+    events, skipped = read_leave_ics(data, source=str(path), start=window[0], end=window[1])
     with sessions.begin() as s:
         engineer = None
         if engineer_id is not None:
@@ -475,8 +563,13 @@ def import_leave_file(
             if engineer is None:
                 raise ValueError(f"There is no engineer with id {engineer_id}.")
         preview = preview_leave_import(
-            s, events, source=path.name, engineer=engineer, skipped=skipped
+            s, events, source=path.name, engineer=engineer, skipped=skipped, window=window
         )
         if dry_run:
             return preview
-        return apply_leave_import(s, preview, now)
+        return apply_leave_import(s, preview, now, horizon=horizon)
+
+
+def leave_window(now: datetime, days_back: int, days_ahead: int = 365) -> tuple[datetime, datetime]:
+    """The ``[start, end)`` a leave file is read over (and removals are limited to)."""
+    return now - timedelta(days=days_back), now + timedelta(days=days_ahead)

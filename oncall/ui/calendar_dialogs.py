@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oncall.app import AppContext
+from oncall.app import AppContext, ReadOnlyDatabase
 from oncall.domain.model import Engineer, Shift, Team
-from oncall.ui.undo import ActionCommand
+from oncall.ui.undo import push_edit
 from oncall.ui.when import role_word
 from oncall.ui.widgets import MutedLabel
 from oncall.ui.zones import viewer_zone
@@ -270,6 +270,7 @@ class ExportDialog(QDialog):
 ACTION_WORDS = {
     "add": "New",
     "update": "Updated",
+    "remove": "Removed",
     "unchanged": "Unchanged",
     "unmatched": "Not matched",
 }
@@ -290,7 +291,8 @@ class PreviewLine:
 
 class LeaveImportDialog(QDialog):
     """Preview leave from an ``.ics`` file: per event the dates (the engineer's zone), the
-    summary, whether it is new, updated or unchanged, and which shifts it meets. "Import"
+    summary, whether it is new, updated or unchanged, and which shifts it meets; leave an
+    earlier import of this file made whose event is gone shows as removed, with why. "Import"
     accepts; nothing is saved here (``CalendarActions`` saves, as one undo step). A broken
     file shows its error sentence (file and line) and cannot be imported."""
 
@@ -302,6 +304,7 @@ class LeaveImportDialog(QDialog):
         self.lines: list[PreviewLine] = []
         self.events: list[Any] = []
         self.skipped: list[str] = []
+        self.window: tuple[datetime, datetime] | None = None
         self.error_text = ""
         self.setWindowTitle(f"Import leave from {self.path.name}")
         from oncall.db import queries
@@ -362,16 +365,13 @@ class LeaveImportDialog(QDialog):
         self.rebuild()
 
     def _read(self) -> None:
-        from oncall.exchange.ical_leave import LeaveFileError, read_leave_ics
+        from oncall.exchange.ical_leave import LeaveFileError, leave_window, read_leave_ics
 
-        now = self.ctx.clock()
+        window = leave_window(self.ctx.clock(), self.ctx.settings.calendar_days_back)
         try:
             data = self.path.read_bytes()
             self.events, skipped = read_leave_ics(
-                data,
-                source=str(self.path),
-                start=now - timedelta(days=self.ctx.settings.calendar_days_back),
-                end=now + timedelta(days=365),
+                data, source=str(self.path), start=window[0], end=window[1]
             )
         except LeaveFileError as error:
             self.error_text = f"{error} Nothing was imported."
@@ -382,6 +382,7 @@ class LeaveImportDialog(QDialog):
             )
             return
         self.skipped = list(skipped)
+        self.window = window
 
     def engineer_id(self) -> int | None:
         """The engineer chosen, or None to match each event by email."""
@@ -405,14 +406,16 @@ class LeaveImportDialog(QDialog):
         with self.ctx.sessions.begin() as s:
             engineer = queries.get_engineer(s, wanted) if wanted is not None else None
             preview = preview_leave_import(
-                s, self.events, source=self.path.name, engineer=engineer, skipped=self.skipped
-            )
+                s, self.events, source=self.path.name, engineer=engineer, skipped=self.skipped,
+                window=self.window,
+            )  # fmt: skip
             self.lines = [self._line(s, row) for row in preview.rows]
         self.preview = preview
         self._fill()
-        changes = preview.count("add") + preview.count("update")
+        changes = preview.changes
         self.import_button.setEnabled(changes > 0)
-        clashes = sum(1 for line in self.lines if line.conflicts)
+        clashes = sum(1 for line, row in zip(self.lines, preview.rows, strict=True)
+                      if line.conflicts and row.action != "remove")  # fmt: skip
         words = [
             f"{preview.count('add')} new",
             f"{preview.count('update')} updated",
@@ -422,6 +425,11 @@ class LeaveImportDialog(QDialog):
             emails = ", ".join(preview.unmatched_emails) or "no email"
             words.append(f"{preview.count('unmatched')} not matched ({emails}): pick the person")
         text = ", ".join(words) + "."
+        gone = [(line, row) for line, row in zip(self.lines, preview.rows, strict=True)
+                if row.action == "remove"]  # fmt: skip
+        if gone:
+            listed = "; ".join(f"{line.who} {line.when}" for line, _ in gone)
+            text += f" {len(gone)} removed: {listed} ({gone[0][1].reason})."
         if clashes:
             text += f" {clashes} meet shifts: find cover on the Team screen after importing."
         if not changes:
@@ -447,8 +455,8 @@ class LeaveImportDialog(QDialog):
             _range_words(start, end, zone, event.all_day),
             who.name if who is not None else ", ".join(event.emails) or "—",
             event.summary or event.uid,
-            ACTION_WORDS[row.action],
-            conflicts,
+            ACTION_WORDS[row.action] + (f" ({row.reason})" if row.reason else ""),
+            () if row.action == "remove" else conflicts,
         )
 
     def _shift_words(self, shift: Shift, zone: str) -> str:
@@ -460,6 +468,8 @@ class LeaveImportDialog(QDialog):
         self.table.setRowCount(len(self.lines))
         for r, line in enumerate(self.lines):
             meets = "; ".join(line.conflicts) if line.conflicts else "No shifts"
+            if line.action.startswith(ACTION_WORDS["remove"]):
+                meets = "—"  # leave that goes meets nothing any more
             for c, text in enumerate((line.when, line.who, line.summary, line.action, meets)):
                 item = QTableWidgetItem(text)
                 if c == 4 and line.conflicts:
@@ -544,10 +554,13 @@ class CalendarActions(QObject):
 
     def save_leave(self, preview: LeavePreview | None) -> None:
         """Save the previewed leave as one undoable step: undo deletes the rows it added (by
-        id) and puts updated rows back as they were."""
-        if preview is None or not (preview.count("add") + preview.count("update")):
+        id), puts updated rows back as they were and brings removed leave back. A save the
+        database refuses says why in the status bar and leaves the undo history alone."""
+        if preview is None or not preview.changes:
             return
-        push_leave_import(self.window.ctx, self.window.undo_stack, preview, self._after)
+        refused = push_leave_import(self.window.ctx, self.window.undo_stack, preview, self._after)
+        if refused:
+            self.window.statusBar().showMessage(f"Leave not imported: {refused}", 10000)
 
     def _after(self, message: str) -> None:
         self.window.refresh_all()
@@ -573,49 +586,67 @@ class CalendarActions(QObject):
 
 def push_leave_import(
     ctx: AppContext, undo: QUndoStack, preview: LeavePreview, after: Any = None
-) -> ActionCommand:
-    """Push the import of ``preview`` onto ``undo`` (which saves it); ``after(message)`` runs
-    after each do and undo. Undo deletes the added leave rows (their ids are kept from the
-    save; the link to the ``.ics`` event goes with them) and restores updated rows."""
-    from oncall.db import calendar, commands
+) -> str | None:
+    """Push the import of ``preview`` onto ``undo`` (which saves it, through ``push_edit``);
+    returns the refusal's message when the database said no (nothing then reaches the undo
+    history). ``after(message)`` runs after each do and undo. Undo deletes the added leave
+    rows (their ids are kept from the save; the link to the ``.ics`` event goes with them),
+    restores updated rows and puts removed leave back, still linked to its event, so a redo
+    removes it again. Every do and undo re-materialises the teams of the people touched."""
+    from oncall.db import calendar, commands, queries
 
+    horizon = timedelta(days=ctx.settings.horizon_days)
     added: list[int] = []
-    before: list[Any] = []  # the updated rows as they were (ImportedLeave)
+    before: list[Any] = []  # the updated and removed rows as they were (ImportedLeave)
     with ctx.sessions.begin() as s:
         for row in preview.rows:
-            if row.action == "update" and row.engineer is not None:
+            if row.action in ("update", "remove") and row.engineer is not None:
                 old = calendar.find_imported_leave(
                     s, row.engineer.id, row.event.uid, row.event.recurrence_id
                 )
                 if old is not None:
                     before.append(old)
+    message: list[str] = []
+
+    def writable() -> None:
+        if ctx.read_only_reason is not None:
+            raise ReadOnlyDatabase(ctx.read_only_reason)
 
     def do() -> None:
         from oncall.exchange.ical_leave import apply_leave_import
 
+        writable()
         with ctx.sessions.begin() as s:
-            saved = apply_leave_import(s, preview, ctx.clock())
+            saved = apply_leave_import(s, preview, ctx.clock(), horizon=horizon)
         added[:] = [r.leave_id for r in saved.rows if r.action == "add" and r.leave_id]
-        if after is not None:
-            after(f"Imported leave from {preview.source}: {_counts(preview)}.")
+        message[:] = [f"Imported leave from {preview.source}: {_counts(preview)}."]
 
     def revert() -> None:
+        writable()
+        now = ctx.clock()
         with ctx.sessions.begin() as s:
             for leave_id in added:
                 commands.delete_leave(s, leave_id)
             for old in before:
                 calendar.save_imported_leave(
                     s, old.leave, old.uid, old.recurrence_id,
-                    summary=old.summary, source=preview.source, now=ctx.clock(),
+                    summary=old.summary, source=preview.source, now=now,
                 )  # fmt: skip
+            teams = {t.id for e in preview.engineer_ids() for t in queries.engineer_teams(s, e)}
+            for team_id in sorted(teams):
+                commands.materialise(s, team_id, now, horizon)
         added.clear()
-        if after is not None:
-            after(f"Undid the leave import from {preview.source}.")
+        message[:] = [f"Undid the leave import from {preview.source}."]
 
-    command = ActionCommand(f"Import leave from {preview.source}", do, revert)
-    undo.push(command)
-    return command
+    def done() -> None:
+        if after is not None and message:
+            after(message[0])
+
+    return push_edit(undo, f"Import leave from {preview.source}", do, revert, done)
 
 
 def _counts(preview: LeavePreview) -> str:
-    return f"{preview.count('add')} new, {preview.count('update')} updated"
+    words = f"{preview.count('add')} new, {preview.count('update')} updated"
+    if preview.count("remove"):
+        words += f", {preview.count('remove')} removed"
+    return words

@@ -27,7 +27,7 @@ def test_google_export_all_day_and_weekly_recurrence(seeded_team: Seeded) -> Non
     preview = import_leave_file(
         seeded_team.ctx.sessions, DATA / "google_ada.ics", seeded_team.now, engineer_id=ada.id
     )
-    assert preview.summary() == "4 added, 0 updated, 0 unchanged, 0 unmatched, 1 skipped"
+    assert preview.summary() == "4 added, 0 updated, 0 removed, 0 unchanged, 0 unmatched, 1 skipped"
     leave = _leave(seeded_team)
     assert {x.engineer_id for x in leave} == {ada.id}
     # All-day 21-23 Dec (DTEND 24th exclusive): whole days in London (GMT in December).
@@ -52,13 +52,13 @@ def test_reimport_is_idempotent_and_updates_moved_events(
     import_leave_file(sessions, DATA / "google_ada.ics", now, engineer_id=ada.id)
     first = _leave(seeded_team)
     again = import_leave_file(sessions, DATA / "google_ada.ics", now, engineer_id=ada.id)
-    assert again.summary() == "0 added, 0 updated, 4 unchanged, 0 unmatched, 1 skipped"
+    assert again.summary() == "0 added, 0 updated, 0 removed, 4 unchanged, 0 unmatched, 1 skipped"
     assert _leave(seeded_team) == first
     moved = tmp_path / "moved.ics"
     text = (DATA / "google_ada.ics").read_bytes()
     moved.write_bytes(text.replace(b"DATE:20261224", b"DATE:20261228"))
     third = import_leave_file(sessions, moved, now, engineer_id=ada.id)
-    assert third.summary() == "0 added, 1 updated, 3 unchanged, 0 unmatched, 1 skipped"
+    assert third.summary() == "0 added, 1 updated, 0 removed, 3 unchanged, 0 unmatched, 1 skipped"
     after = _leave(seeded_team)
     assert len(after) == len(first)  # updated in place, never a duplicate
     vacation = next(x for x in after if x.note == "Vacation")
@@ -77,7 +77,7 @@ def test_outlook_export_windows_zones_matched_by_email(seeded_team: Seeded) -> N
     preview = import_leave_file(
         seeded_team.ctx.sessions, DATA / "outlook_carmen.ics", seeded_team.now
     )
-    assert preview.summary() == "3 added, 0 updated, 0 unchanged, 0 unmatched, 0 skipped"
+    assert preview.summary() == "3 added, 0 updated, 0 removed, 0 unchanged, 0 unmatched, 0 skipped"
     leave = sorted(_leave(seeded_team), key=lambda x: x.start)
     assert {x.engineer_id for x in leave} == {carmen.id}
     # Exchange all-day (midnight to midnight, W. Europe) = whole days in carmen's New York.
