@@ -30,6 +30,7 @@ import re
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -104,6 +105,7 @@ _SHOWN_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # without one, and without a cell longer than _PLAIN_MAX, passes every text check.
 _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PLAIN_MAX = min(page_store.MAX_ID, page_store.MAX_TEXT, page_store.MAX_TITLE)
+assert len(PageValues._fields) == 16  # check() builds them whole, field by field
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _INSERT_COLUMNS = (
     "source", "source_id", "engineer_id", "triggered_at", "acknowledged_at", "resolved_at",
@@ -208,10 +210,18 @@ def error_json(e: RowError) -> dict[str, Any]:
 
 
 def shown(value: str) -> str:
-    """A cell as an error shows it: 200 characters at most, control characters escaped."""
-    cut = value[:VALUE_SHOWN]
-    cut = _SHOWN_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), cut)
-    return cut + ("…" if len(value) > VALUE_SHOWN else "")
+    """A cell as an error shows it: 200 characters at most once control characters are
+    escaped (``\x1f`` takes four), then "…" if anything was left out."""
+    escaped = _SHOWN_CONTROL.sub(
+        lambda m: m.group().encode("unicode_escape").decode("ascii"), value[:VALUE_SHOWN]
+    )
+    if len(escaped) <= VALUE_SHOWN and len(value) <= VALUE_SHOWN:
+        return escaped
+    cut = escaped[:VALUE_SHOWN]
+    tail = cut.rfind("\\", VALUE_SHOWN - 3)  # never half an escape: \x1 or a lone \
+    if tail >= 0 and VALUE_SHOWN - tail < (4 if cut[tail + 1 : tail + 2] == "x" else 2):
+        cut = cut[:tail]
+    return cut + "…"
 
 
 def guard_cell(value: str) -> str:
@@ -333,6 +343,14 @@ def _zones() -> frozenset[str]:
 
 class _Checker:
     """Checks records and turns them into page rows (one per engineer)."""
+
+    # Slots: check() reads a dozen of these for every record of a million-row file.
+    __slots__ = (
+        "ambiguous", "columns", "default_source", "engineer_map", "engineers", "enum_columns",
+        "i_ack", "i_ack_seconds", "i_channel", "i_engineer", "i_incident", "i_paged",
+        "i_resolved", "i_service", "i_severity", "i_source", "i_source_id", "i_title", "i_tz",
+        "i_urgency", "latest", "name", "zone",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -624,6 +642,7 @@ class _Checker:
         rows: list[PageValues] = []
         rejected: list[RowError] = []
         unmatched: list[str] = []
+        new_row = tuple.__new__  # PageValues without its Python-level __new__ (same tuple)
         for person in people:
             key = person.lower()
             if "  " in key or "\t" in key or "\n" in key:
@@ -649,26 +668,29 @@ class _Checker:
                 str(engineer_id), *texts, incident, severity, urgency, channel, service, title,
                 tz,
             )  # fmt: skip
-            digest = page_store.content_hash(fields)
+            digest = sha256("\x1f".join(fields).encode()).hexdigest()  # content_hash, inline
             row_id = f"{base_id}:{person}" if self.columns.multi_engineer else base_id
             rows.append(
-                PageValues(
-                    source,
-                    row_id,
-                    engineer_id,
-                    paged,
-                    ack,
-                    res,
-                    incident,
-                    severity or None,
-                    urgency or None,
-                    channel or None,
-                    service,
-                    title,
-                    tz,
-                    digest,
-                    line,
-                    texts,
+                new_row(
+                    PageValues,
+                    (
+                        source,
+                        row_id,
+                        engineer_id,
+                        paged,
+                        ack,
+                        res,
+                        incident,
+                        severity or None,
+                        urgency or None,
+                        channel or None,
+                        service,
+                        title,
+                        tz,
+                        digest,
+                        line,
+                        texts,
+                    ),
                 )
             )
         return rows, rejected, unmatched
@@ -812,26 +834,33 @@ def import_file(
 
         pending: list[PageValues] = []
         numbers: list[int] = []  # the record number of each pending row (for conflicts)
+        check = checker.check
         for cells, line in records:
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue  # a blank line is no record
             report.records += 1
-            if report.records > MAX_ROWS:
+            record = report.records
+            if record > MAX_ROWS:
                 raise PagesFileError(
                     "E_TOO_MANY_ROWS", f"more than {MAX_ROWS:,} rows; split the file", line
                 )
-            rows, errors, unmatched = checker.check(cells, report.records, line)
-            # A record with bad shared fields is one rejected row; otherwise each engineer
-            # that matches nobody is a rejected row of its own.
-            bad = len(unmatched) if unmatched else (1 if errors else 0)
-            report.rows += bad + len(rows)
-            report.rejected += bad
-            for e in errors:
-                reject(e)
-            for u in unmatched:
-                report.unmatched_engineers[u] = report.unmatched_engineers.get(u, 0) + 1
-            pending.extend(rows)
-            numbers.extend([report.records] * len(rows))
+            rows, errors, unmatched = check(cells, record, line)
+            if len(rows) == 1 and not unmatched:  # most records: one good row
+                report.rows += 1
+                pending.append(rows[0])
+                numbers.append(record)
+            else:
+                # A record with bad shared fields is one rejected row; otherwise each engineer
+                # that matches nobody is a rejected row of its own.
+                bad = len(unmatched) if unmatched else (1 if errors else 0)
+                report.rows += bad + len(rows)
+                report.rejected += bad
+                for e in errors:
+                    reject(e)
+                for u in unmatched:
+                    report.unmatched_engineers[u] = report.unmatched_engineers.get(u, 0) + 1
+                pending.extend(rows)
+                numbers.extend([record] * len(rows))
             if len(pending) >= BATCH_ROWS:
                 flush(pending, numbers)
                 pending, numbers = [], []

@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oncall.db.pages import _sqlite_text, utc_text
+from oncall.db.pages import _sqlite_text, content_hash, page_fields, utc_text
+from oncall.domain.model import Channel, Page, Severity, Urgency
+from oncall.exchange.pages_csv import VALUE_SHOWN, _Checker, _map_header, shown
 
 ZONES = st.sampled_from(
     [
@@ -43,3 +45,51 @@ def test_stored_text_cut_from_utc_text_is_what_sqlalchemy_stores(wall, zone):
 def test_none_is_empty_text():
     assert utc_text(None) == ""
     assert _sqlite_text(None) is None
+
+
+@given(
+    st.sampled_from(["Sev2", "p1", "", "info"]),
+    st.sampled_from(["high", "low", ""]),
+    st.sampled_from(["push", "EMAIL", ""]),
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=40),
+    st.sampled_from(["", "Europe/Berlin"]),
+)
+def test_an_imported_rows_hash_is_the_one_page_paths_hash(severity, urgency, channel, title, tz):
+    # The importer hashes inline; a page logged or upserted one at a time hashes through
+    # page_fields + content_hash. Different hashes would make a re-import "update" every row.
+    header = ["source", "source_id", "paged_at", "acknowledged_at", "resolved_at", "engineer",
+              "severity", "urgency", "channel", "incident_key", "service", "title",
+              "engineer_tz"]  # fmt: skip
+    cells = ["csv", "p-1", "2026-03-29T00:59:59.5+00:00", "2026-03-29T02:01:00+01:00",
+             "2026-03-29T03:30:00+02:00", "Ada", severity, urgency, channel, "INC-7",
+             " checkout ", title, tz]  # fmt: skip
+    columns, source = _map_header(header, None)
+    checker = _Checker(
+        columns, source, None, {"ada": 1}, {}, {}, datetime(2026, 11, 23, tzinfo=UTC)
+    )
+    rows, errors, _ = checker.check(cells, 1, 2)
+    assert errors == []
+    (row,) = rows
+    page = Page(
+        0, row.source, row.source_id, row.engineer_id, row.triggered_at,
+        acknowledged_at=row.acknowledged_at, resolved_at=row.resolved_at,
+        incident_key=row.incident_key,
+        severity=Severity(row.severity) if row.severity else None,
+        urgency=Urgency(row.urgency) if row.urgency else None,
+        channel=Channel(row.channel) if row.channel else None,
+        service=row.service, title=row.title,
+    )  # fmt: skip
+    assert row.digest == content_hash(page_fields(page, row.engineer_tz))
+    assert row.texts == tuple(
+        utc_text(t) for t in (row.triggered_at, row.acknowledged_at, row.resolved_at)
+    )
+
+
+@given(st.text(st.sampled_from("ab\\\x1f\t\n\x7f"), max_size=260))
+def test_a_shown_value_is_200_characters_at_most_with_whole_escapes(value):
+    out = shown(value)
+    body = out.removesuffix("…")
+    assert len(body) <= VALUE_SHOWN
+    escaped = value.encode("unicode_escape").decode("ascii").replace("\\\\", "\\")
+    assert escaped.startswith(body)  # a prefix of the escaped value, never half an escape
+    assert body == escaped or out.endswith("…")
