@@ -138,9 +138,13 @@ def run_window(args: argparse.Namespace) -> int:
     the database is opened first, as correctness asks.
     """
     from oncall.app import prepare_context
+    from oncall.db.server import DatabaseUrlError
     from oncall.logs import log_file, setup_logging, start_rotation
 
-    ctx = prepare_context(args.data_dir, demo=args.demo)
+    try:
+        ctx = prepare_context(args.data_dir, demo=args.demo)
+    except DatabaseUrlError as exc:  # a typo in ONCALL_DATABASE_URL: say so, no traceback
+        return _refuse_database_url(exc)
     paths = ctx.paths
     setup_logging(paths.logs, debug=args.debug, rotate=False)  # rotating after the paint
     crash_stream, previous_crash = _start_faulthandler(paths.logs)
@@ -213,6 +217,30 @@ def run_window(args: argparse.Namespace) -> int:
         reporter.uninstall()
         faulthandler.disable()
         crash_stream.close()
+
+
+def _refuse_database_url(error: Exception) -> int:
+    """Tell, in a plain message box (and on stderr), that ``ONCALL_DATABASE_URL`` cannot be
+    read; returns exit code 2. The message shows the URL with its password masked."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from oncall.db.server import DATABASE_URL_ENV
+
+    print(f"oncall: {DATABASE_URL_ENV}: {error}", file=sys.stderr)  # noqa: T201
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        "oncall can't read its database setting",
+        f"The database named in {DATABASE_URL_ENV} can't be used, so oncall will close now. "
+        "Nothing was opened or changed.",
+    )
+    box.setInformativeText(
+        f"{error}\n\nCorrect {DATABASE_URL_ENV}, or unset it to use the database chosen in "
+        "Settings → Database."
+    )
+    box.exec()
+    del app
+    return 2
 
 
 def _snapshot(database: Path, *, demo: bool) -> Snapshot | None:
