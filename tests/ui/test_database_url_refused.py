@@ -30,7 +30,8 @@ def test_an_unreadable_database_url_is_told_plainly(
     assert len(shown) == 1
     words = shown[0]
     assert words.startswith("oncall can't read its database setting\n")
-    assert "“postgresql+psycopg://ana:***@db.example:notaport/oncall” is not a database URL" in words
+    masked = "postgresql+psycopg://ana:***@db.example:notaport/oncall"
+    assert f"“{masked}” is not a database URL" in words
     assert "unset it to use the database chosen in Settings → Database" in words
     err = capsys.readouterr().err
     assert err.startswith("oncall: ONCALL_DATABASE_URL: ")
