@@ -40,6 +40,7 @@ from oncall.domain.cover import CoverCandidate
 from oncall.domain.model import (
     Engineer,
     Gap,
+    Leave,
     LeaveConflict,
     Override,
     Provenance,
@@ -479,8 +480,11 @@ class ScheduleView(QWidget):
             "Gaps", gap_summary(self.gaps, start, end), (), tuple(self.gaps), key="gaps"
         )
         if self.mode == FINAL:
+            # Everyone on call in view, and anyone of the team away in view (a lead planning
+            # cover wants to see who is out, on call or not).
+            away = {x.engineer_id for x in self._leave_in_view(start, end)}
             people = sorted(
-                {x.engineer_id for x in self.final_shifts},
+                {x.engineer_id for x in self.final_shifts} | away,
                 key=lambda i: self.engineers[i].name.lower() if i in self.engineers else "",
             )
             rows = [
@@ -527,6 +531,12 @@ class ScheduleView(QWidget):
                 )
             )
         return rows
+
+    def _leave_in_view(self, start: datetime, end: datetime) -> list[Leave]:
+        """The team's leave that meets ``[start, end)``."""
+        if self.plan is None:
+            return []
+        return [x for x in self.plan.leave if x.end > start and x.start < end]
 
     def _holidays(self, start: datetime, end: datetime) -> list[TimelineHoliday]:
         """The public holidays of the people in view (their country and region), each on
@@ -577,6 +587,7 @@ class ScheduleView(QWidget):
             team_names={self.plan.team.id: self.plan.team.name},
             override_notes={o.id: with_reason(o.note, o.reason) for o in self.plan.overrides},
             holidays=self._holidays(start, end),
+            leave=self._leave_in_view(start, end),
         )
         self.gap_label.setText(gap_summary(self.gaps, start, end))
         self._show_conflicts(self.resolution.conflicts if self.resolution else ())

@@ -4,6 +4,11 @@ Geometry (block rectangles, grid lines, labels) is computed once in ``set_rows``
 ``paintEvent`` only draws what meets the exposed rectangle, so a quarter of a dozen people
 repaints in a millisecond or two. Time maps linearly from UTC instants to x, so a 23-hour
 DST day is visibly shorter and a 167-hour weekly shift is exactly as long as it lasts.
+
+Leave sits in a lane of its own at the bottom of the person's row (a dotted slate band with its
+kind in words: "Leave", "Sick"), so a shift above it stays readable; where a shift meets its
+engineer's leave, that part of the shift is cross-hatched with a bar underneath: the conflict
+the list under the timeline asks to cover.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from oncall.domain.model import Engineer, Gap, Role, Shift, SourceKind
+from oncall.domain.model import Engineer, Gap, Leave, LeaveKind, Role, Shift, SourceKind
 
 # Calm hues (degrees) for engineers; red is left out (alarm) and amber is kept for gaps.
 _HUES = (210, 160, 265, 120, 190, 300, 230, 90, 330, 145, 250, 20)
@@ -40,6 +45,15 @@ _GAP_HUE = 40
 _NOW_COLOUR = QColor(42, 127, 166)
 _GRID_ALPHAS = (0.05, 0.09, 0.16, 0.28)  # hour, day, week, month lines
 _HOLIDAY_INK = QColor.fromHsv(320, 150, 190)  # a quiet rose: not a gap's amber, not alarm red
+# Leave: a calm slate, far from the engineers' saturated fills, the gap's amber and the rose.
+_LEAVE_INK = QColor.fromHsv(215, 55, 150)
+# Words, not colour alone: what a leave band says.
+LEAVE_WORDS = {
+    LeaveKind.VACATION: "Leave",
+    LeaveKind.SICK: "Sick",
+    LeaveKind.RECOVERY: "Recovery",
+    LeaveKind.HOLIDAY: "Holiday",
+}
 
 
 def _blend(base: QColor, ink: QColor, alpha: float) -> QColor:
@@ -100,6 +114,16 @@ class _GapBlock:
 
 
 @dataclass
+class _LeaveBlock:
+    """A leave's band in its person's row, and the words drawn in it."""
+
+    row: int
+    rect: QRectF
+    leave: Leave
+    text: str
+
+
+@dataclass
 class _Layout:
     """Every measurement a paint needs, derived from fonts, size and data."""
 
@@ -120,6 +144,11 @@ class _Layout:
     # Public holidays: a faint band in the person's row, a mark under the day labels.
     holiday_bands: list[tuple[int, QRectF, str]] = field(default_factory=list)
     holiday_marks: list[tuple[QRectF, QRectF, str]] = field(default_factory=list)  # mark, hover
+    # Leave: the rows with a leave lane and how tall it is; bands; shift parts that meet leave.
+    leave_rows: set[int] = field(default_factory=set)
+    leave_lane_h: float = 0.0
+    leave_blocks: list[_LeaveBlock] = field(default_factory=list)
+    conflict_marks: list[tuple[int, QRectF]] = field(default_factory=list)  # block index, part
 
 
 def _fmt_range(start: datetime, end: datetime, zone: ZoneInfo) -> str:
@@ -190,6 +219,7 @@ class TimelineWidget(QWidget):
         self._team_names: Mapping[int, str] = {}
         self._override_notes: Mapping[int, str] = {}
         self._holidays: tuple[TimelineHoliday, ...] = ()
+        self._leave: tuple[Leave, ...] = ()
         self._colours: dict[int, int] = {}
         self._layout = _Layout()
         self._cursor: tuple[int, int | None] = (0, None)  # row, index into that row's blocks
@@ -215,12 +245,14 @@ class TimelineWidget(QWidget):
         team_names: Mapping[int, str] | None = None,
         override_notes: Mapping[int, str] | None = None,
         holidays: Sequence[TimelineHoliday] = (),
+        leave: Sequence[Leave] = (),
     ) -> None:
         """Show ``rows`` over ``[start, end)`` in the viewer's ``zone`` (IANA name).
 
         ``rotation_names``, ``team_names`` and ``override_notes`` only enrich tooltips.
         ``holidays`` (of the people in view) are marked under the day labels and as a band in
-        the person's row; hovering names the holiday and whose it is.
+        the person's row; hovering names the holiday and whose it is. ``leave`` is drawn in
+        the rows of its people (rows keyed by engineer id), and marks any shift it meets.
         """
         if start.tzinfo is None or end.tzinfo is None or now.tzinfo is None:
             raise ValueError("timeline instants must be timezone-aware")
@@ -235,6 +267,7 @@ class TimelineWidget(QWidget):
         self._team_names = dict(team_names or {})
         self._override_notes = dict(override_notes or {})
         self._holidays = tuple(holidays)
+        self._leave = tuple(x for x in leave if x.end > start and x.start < end)
         self._colours = {eid: i % len(_HUES) for i, eid in enumerate(sorted(self._engineers))}
         self._selection = None
         self._kbd_anchor = None
@@ -334,6 +367,10 @@ class TimelineWidget(QWidget):
         if index is not None:
             text = self.describe_shift(self._layout.blocks[index].shift)
             return f"{text}\nPublic holiday: {holiday}" if holiday else text
+        leave = self.leave_at(pos)
+        if leave is not None:
+            text = self.describe_leave(leave)
+            return f"{text}\nPublic holiday: {holiday}" if holiday else text
         if holiday:
             return holiday
         for g in self._layout.gap_blocks:
@@ -362,6 +399,55 @@ class TimelineWidget(QWidget):
                 return text
         return ""
 
+    def leave_at(self, pos: QPointF) -> Leave | None:
+        """The leave whose band lies under a point, if any."""
+        for b in self._layout.leave_blocks:
+            if b.rect.contains(pos):
+                return b.leave
+        return None
+
+    def leave_rects(self, leave: Leave) -> list[QRectF]:
+        """Where a leave's band is drawn (empty when its person has no row in view)."""
+        return [QRectF(b.rect) for b in self._layout.leave_blocks if b.leave == leave]
+
+    def leave_text(self, leave: Leave) -> str:
+        """The words drawn in a leave's band ("" when it is too narrow for any)."""
+        return next((b.text for b in self._layout.leave_blocks if b.leave == leave), "")
+
+    def conflict_rects(self, shift: Shift) -> list[QRectF]:
+        """The parts of a drawn shift that meet its engineer's leave (cross-hatched)."""
+        blocks = self._layout.blocks
+        return [QRectF(r) for i, r in self._layout.conflict_marks if blocks[i].shift == shift]
+
+    def describe_leave(self, leave: Leave) -> str:
+        """A few lines about leave: whose, what kind, when in the viewer's zone and theirs."""
+        eng = self._engineers.get(leave.engineer_id)
+        name = eng.name if eng else f"Engineer {leave.engineer_id}"
+        kind = LeaveKind(leave.kind)
+        lines = [f"{LEAVE_WORDS[kind]} ({kind.value}) — {name}"]
+        lines.append(
+            f"{_fmt_range(leave.start, leave.end, self._zone)} (your time, {self._zone.key})"
+        )
+        if eng is not None:
+            own = ZoneInfo(eng.zone or "UTC")
+            first = eng.name.split()[0] if eng.name else name
+            lines.append(f"{_fmt_range(leave.start, leave.end, own)} ({first}'s time, {own.key})")
+        lines.append(_fmt_hours((leave.end - leave.start).total_seconds()))
+        if leave.note:
+            lines.append(f"Note: {leave.note}")
+        hits = sorted(
+            {
+                b.shift.role.value
+                for b in self._layout.blocks
+                if b.shift.engineer_id == leave.engineer_id
+                and b.shift.start < leave.end
+                and leave.start < b.shift.end
+            }
+        )
+        if hits:
+            lines.append(f"Meets a {' and a '.join(hits)} shift: a conflict to cover")
+        return "\n".join(lines)
+
     @property
     def holidays(self) -> tuple[TimelineHoliday, ...]:
         """The public holidays on show."""
@@ -383,6 +469,17 @@ class TimelineWidget(QWidget):
             first = eng.name.split()[0] if eng.name else name
             lines.append(f"{_fmt_range(shift.start, shift.end, own)} ({first}'s time, {own.key})")
         lines.append(_fmt_hours((shift.end - shift.start).total_seconds()))
+        for leave in self._leave:
+            if (
+                leave.engineer_id == shift.engineer_id
+                and leave.start < shift.end
+                and shift.start < leave.end
+            ):
+                a, b = max(leave.start, shift.start), min(leave.end, shift.end)
+                kind = LeaveKind(leave.kind).value
+                lines.append(
+                    f"On {kind} {_fmt_range(a, b, self._zone)} (your time): a conflict to cover"
+                )
         if shift.frozen or shift.end <= self._now:
             lines.append("Past: frozen in the ledger")
         return "\n".join(lines)
@@ -601,6 +698,7 @@ class TimelineWidget(QWidget):
                     p.fillRect(mark, mark_colour)
         self._paint_labels(p, clip, text, muted)
         self._paint_gaps(p, clip, text)
+        self._paint_leave(p, clip, text)
         self._paint_blocks(p, clip, text)
 
         if now_x is not None:
@@ -739,6 +837,51 @@ class TimelineWidget(QWidget):
                     )
                 )
 
+    def _paint_leave_box(self, p: QPainter, r: QRectF, words: float = 0.0) -> None:
+        """A calm slate band, dotted, with a firmer left edge: time the person is away. The
+        first ``words`` pixels stay plain so the words drawn there read cleanly."""
+        base = self.palette().color(QPalette.ColorRole.Base)
+        dark = self._dark()
+        p.fillRect(r, _blend(base, _LEAVE_INK, 0.34 if dark else 0.24))
+        dots = r.adjusted(min(words, r.width()), 0, 0, 0)
+        if dots.width() > 0:
+            p.fillRect(dots, QBrush(_blend(base, _LEAVE_INK, 0.75), Qt.BrushStyle.Dense6Pattern))
+        edge = _blend(base, _LEAVE_INK, 0.9)
+        p.fillRect(QRectF(r.left(), r.top(), min(2.0, r.width()), r.height()), edge)
+
+    def _paint_conflict_mark(self, p: QPainter, r: QRectF) -> None:
+        """Over the part of a shift its engineer is away: a cross-hatch and a bar underneath,
+        so the conflict shows without relying on colour."""
+        ink = QColor(235, 238, 240) if self._dark() else QColor(30, 34, 40)
+        ink.setAlphaF(0.30)
+        p.fillRect(r, QBrush(ink, Qt.BrushStyle.DiagCrossPattern))
+        bar = max(2.0, self._layout.pad / 2)
+        base = self.palette().color(QPalette.ColorRole.Base)
+        colour = (
+            _LEAVE_INK.lighter(140) if self._dark() else _blend(base, _LEAVE_INK, 1.0).darker(130)
+        )
+        p.fillRect(QRectF(r.left(), r.bottom() - bar, r.width(), bar), colour)
+
+    def _paint_leave(self, p: QPainter, clip: QRectF, text: QColor) -> None:
+        lay = self._layout
+        if not lay.leave_blocks:
+            return
+        small = self._small_font()
+        sfm = QFontMetrics(small)
+        p.setFont(small)
+        p.setPen(text)
+        for b in lay.leave_blocks:
+            if b.rect.intersects(clip):
+                words = sfm.horizontalAdvance(b.text) + 2.5 * lay.pad if b.text else 0.0
+                self._paint_leave_box(p, b.rect, words)
+                if b.text:
+                    p.drawText(
+                        b.rect.adjusted(1.5 * lay.pad, 0, -lay.pad // 2, 0),
+                        Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                        b.text,
+                    )
+        p.setFont(self.font())
+
     def _paint_gap_box(self, p: QPainter, r: QRectF) -> None:
         """A calm amber, hatched band: time nobody covers."""
         dark = self._dark()
@@ -767,12 +910,17 @@ class TimelineWidget(QWidget):
             cursor = lay.row_blocks[row][index or 0]
         ink = QColor(235, 238, 240) if self._dark() else QColor(30, 34, 40)
         highlight = self.palette().color(QPalette.ColorRole.Highlight)
+        marks: dict[int, list[QRectF]] = {}
+        for index, part in lay.conflict_marks:
+            marks.setdefault(index, []).append(part)
         for i, b in enumerate(lay.blocks):
             r = b.rect
             if not r.intersects(clip):
                 continue
             p.setOpacity(0.55 if b.past else 1.0)
             self._paint_block(p, r, b.fill, b.shift.source.kind)
+            for part in marks.get(i, ()):
+                self._paint_conflict_mark(p, part)
             if b.text:
                 p.setPen(ink)
                 # Names of overrides and swaps sit right of their marker.
@@ -802,9 +950,18 @@ class TimelineWidget(QWidget):
         names = ("Rotation", "Override", "Swap", "Gap", "Now", "Past")
         if lay.holiday_marks:
             names += ("Public holiday",)
+        if lay.leave_blocks:
+            names += ("Leave",)
+        if lay.conflict_marks:
+            names += ("On call while away",)
         for name in names:
             box = QRectF(x, y + 1, h * 2, h - 2)
-            if name == "Public holiday":
+            if name == "Leave":
+                self._paint_leave_box(p, box)
+            elif name == "On call while away":
+                self._paint_block(p, box, fill, SourceKind.ROTATION)
+                self._paint_conflict_mark(p, box)
+            elif name == "Public holiday":
                 p.fillRect(
                     box, _blend(self.palette().color(QPalette.ColorRole.Base), _HOLIDAY_INK, 0.16)
                 )
@@ -851,9 +1008,14 @@ class TimelineWidget(QWidget):
         return lay.header_h + max(1, len(self._rows)) * lay.row_h + lay.legend_h + lay.pad
 
     def _block_area(self, row: int) -> QRectF:
+        """Where a row's shifts go: the row less its padding, and less the leave lane at its
+        foot when the row's person has leave in view."""
         lay = self._layout
         top = lay.header_h + row * lay.row_h + lay.pad
-        return QRectF(lay.plot_left, top, lay.plot_right - lay.plot_left, lay.row_h - 2 * lay.pad)
+        height = lay.row_h - 2 * lay.pad
+        if row in lay.leave_rows:
+            height -= lay.leave_lane_h + 2
+        return QRectF(lay.plot_left, top, lay.plot_right - lay.plot_left, height)
 
     def _midnights(self) -> list[datetime]:
         """Local midnights in the viewer's zone within ``[start, end)``, DST-correct."""
@@ -889,10 +1051,62 @@ class TimelineWidget(QWidget):
         lay.label_w = int(min(max(widest + lh // 2 + 3 * pad, 8 * em), 16 * em))
         lay.plot_left = float(lay.label_w)
         lay.plot_right = float(max(lay.label_w + 10, self.width() - 2 * pad))
+        rows = self._person_rows()
+        lay.leave_rows = {rows[x.engineer_id] for x in self._leave if x.engineer_id in rows}
+        lay.leave_lane_h = float(sfm.height() + pad // 2)
         self._layout = lay
         self._layout_grid(fm)
         self._layout_blocks(fm)
         self._layout_holidays(fm)
+        self._layout_leave(sfm)
+
+    def _person_rows(self) -> dict[int, int]:
+        """Row index by engineer id, for the rows that are a person's (keyed by their id)."""
+        return {
+            r.key: i
+            for i, r in enumerate(self._rows)
+            if isinstance(r.key, int) and not isinstance(r.key, bool)
+        }
+
+    def _layout_leave(self, sfm: QFontMetrics) -> None:
+        """A band per leave in its person's leave lane, and the parts of drawn shifts that
+        meet their engineer's leave (in any row: a layer's or the final schedule's too)."""
+        lay = self._layout
+        if not self._leave:
+            return
+        rows = self._person_rows()
+        for leave in sorted(self._leave, key=lambda x: (x.start, x.end, x.id)):
+            row = rows.get(leave.engineer_id)
+            if row is None:
+                continue
+            area = self._block_area(row)
+            x0 = max(self.x_for(leave.start), lay.plot_left)
+            x1 = min(self.x_for(leave.end), lay.plot_right)
+            rect = QRectF(x0, area.bottom() + 2, max(x1 - x0, 3.0), lay.leave_lane_h)
+            word = LEAVE_WORDS[LeaveKind(leave.kind)]
+            a = leave.start.astimezone(self._zone)
+            b = (leave.end - timedelta(seconds=1)).astimezone(self._zone)
+            days = f"{a:%a} {a.day}" if a.date() == b.date() else f"{a:%a} {a.day} – {b:%a} {b.day}"
+            room = rect.width() - 2.5 * lay.pad
+            text = next(
+                (t for t in (f"{word} · {days} {b:%b}", word) if sfm.horizontalAdvance(t) <= room),
+                "",
+            )
+            lay.leave_blocks.append(_LeaveBlock(row, rect, leave, text))
+        by_engineer: dict[int, list[Leave]] = {}
+        for leave in self._leave:
+            by_engineer.setdefault(leave.engineer_id, []).append(leave)
+        for i, block in enumerate(lay.blocks):
+            shift = block.shift
+            for leave in by_engineer.get(shift.engineer_id, ()):
+                a, b = max(leave.start, shift.start), min(leave.end, shift.end)
+                if a >= b:
+                    continue
+                x0 = max(self.x_for(a), block.rect.left())
+                x1 = min(self.x_for(b), block.rect.right())
+                if x1 > x0:
+                    rect = QRectF(x0, block.rect.top(), max(x1 - x0, 2.0), block.rect.height())
+                    lay.conflict_marks.append((i, rect))
 
     def _layout_holidays(self, fm: QFontMetrics) -> None:
         """Bands in the rows of people (rows keyed by engineer id) and one mark per holiday
