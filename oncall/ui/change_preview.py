@@ -217,6 +217,7 @@ class ChangePreviewDialog(QDialog):
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
         if self.concerns:
             self.reason_edit.setFocus()  # the one thing left to do
+        if self.concerns or self.orphaned:
             # Room for the sentences: about 80 characters a line, in the font's units.
             self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
         self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))

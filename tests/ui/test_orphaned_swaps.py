@@ -14,7 +14,7 @@ from oncall.db import commands, queries
 from oncall.domain.diff import orphaned_by_edit
 from oncall.domain.model import Swap
 from oncall.ui import theme
-from oncall.ui.change_preview import ChangePreviewDialog
+from oncall.ui.change_preview import ChangePreviewDialog, compute_diffs
 from oncall.ui.schedule_view import ScheduleView
 from oncall.ui.team_view import TeamView
 from tests.ui.shots import save_png
@@ -193,7 +193,8 @@ def test_the_preview_names_the_orphaned_swap(qtbot, seeded_team, swapped, night,
     )
     orphaned = orphaned_by_edit(before, after, seeded_team.now)
     engineers = {e.id: e for e in before.engineers}
-    dialog = ChangePreviewDialog([], engineers, orphaned=orphaned, zone="Europe/London")
+    diffs = compute_diffs(before, after, seeded_team.now)
+    dialog = ChangePreviewDialog(diffs, engineers, orphaned=orphaned, zone="Europe/London")
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -201,6 +202,8 @@ def test_the_preview_names_the_orphaned_swap(qtbot, seeded_team, swapped, night,
     assert [label.text() for label in dialog.orphan_labels] == ["•  Dev ↔ Bao, Mon 23 Nov 09:00"]
     title = dialog.orphan_box.findChildren(type(dialog.orphan_labels[0]))[0].text()
     assert title == "This edit would orphan 1 swap: no shift starts there any more."
+    # Not applied after the edit: Bao loses the week, Dev has it (from 10:00).
+    assert "Bao Nguyen" in dialog.person_rows()
     save_png(dialog, f"change_preview_orphaned_{'night' if night else 'light'}.png", tmp_path)
     plain = ChangePreviewDialog([], engineers)
     qtbot.addWidget(plain)
