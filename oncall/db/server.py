@@ -359,7 +359,9 @@ def classify(error: Exception, server: ServerSettings, password: str | None) -> 
         return ConnectionProblem(
             "wrong_password",
             f"PostgreSQL at {where} asks for a password for user '{user}', and none is "
-            f"stored. Enter it in {_WHERE} (it is kept in the system keyring).",
+            f"stored. Enter it in {_WHERE} or with `oncall credentials set "
+            "database-password` (it is kept in the system keyring; without one, in "
+            "PostgreSQL's ~/.pgpass file).",
         )
     if sqlstate == "3D000" or re.search(r'database ".*" does not exist', low):
         return ConnectionProblem(
