@@ -655,7 +655,7 @@ class ScheduleView(QWidget):
             button = QPushButton("Remove swap", self.stale_panel)
             button.setToolTip("Delete this swap; Ctrl+Z puts it back")
             button.setAccessibleName(f"Remove swap: {words}")
-            button.clicked.connect(lambda _=False, i=x.swap.id: self.remove_swap(i))
+            button.clicked.connect(lambda _=False, i=x.swap.id: self.remove_stale_swaps([i]))
             self.stale_grid.addWidget(button, row, 0)
             self.stale_grid.addWidget(line, row, 1)
             self._stale_rows += [line, button]
@@ -712,7 +712,11 @@ class ScheduleView(QWidget):
             self.ctx.edit(team_id, add)
 
         n = len(originals)
-        text = "Remove 1 stale swap" if n == 1 else f"Remove {n} stale swaps"
+        text = (
+            f"Remove stale swap to {self._first_name(originals[0].engineer_id)}"
+            if n == 1
+            else f"Remove {n} stale swaps"
+        )
         if error := push_edit(self.undo, text, do, undo, self._after_edit):
             self._say(f"The swaps were not removed: {error}")
             return False

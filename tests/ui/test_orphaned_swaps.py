@@ -95,7 +95,7 @@ def test_after_the_handoff_moves_the_swap_is_listed_and_can_be_removed_and_undon
         qtbot.mouseClick(schedule.stale_buttons[0], Qt.MouseButton.LeftButton)
     assert swaps(seeded_team) == []
     assert schedule.stale_panel.isHidden()
-    assert schedule.undo.undoText() == f"Undo swap to {bao.name.split()[0]}"
+    assert schedule.undo.undoText() == "Remove stale swap to Bao"
 
     with qtbot.waitSignal(schedule.changed):
         schedule.undo.undo()
@@ -124,6 +124,10 @@ def test_remove_all_is_one_undoable_edit(qtbot, schedule, seeded_team):
         schedule.undo.undo()
     assert len(swaps(seeded_team)) == 2
     assert len(schedule.stale_buttons) == 2
+    with qtbot.waitSignal(schedule.changed):  # redo removes the swaps put back (new ids)
+        schedule.undo.redo()
+    assert swaps(seeded_team) == []
+    assert schedule.stale_panel.isHidden()
 
 
 def test_the_rotation_editor_warns_before_an_edit_orphans_a_swap(
