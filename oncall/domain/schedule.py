@@ -608,7 +608,7 @@ def stale_swaps(plan: TeamPlan, since: datetime | None = None) -> tuple[StaleSwa
     """
     lo = _utc(since, "since") if since is not None else None
     rotations = {r.id: r for r in plan.rotations}
-    out = []
+    out: list[StaleSwap] = []
     for swap in plan.swaps:
         at = _utc(swap.shift_start, "shift_start")
         if lo is not None and at < lo:

@@ -947,7 +947,7 @@ class TimelineWidget(QWidget):
         y = top + lay.pad
         x = lay.plot_left
         fill = self.colour_for(min(self._engineers, default=0))
-        names = ("Rotation", "Override", "Swap", "Gap", "Now", "Past")
+        names: tuple[str, ...] = ("Rotation", "Override", "Swap", "Gap", "Now", "Past")
         if lay.holiday_marks:
             names += ("Public holiday",)
         if lay.leave_blocks:
@@ -1012,7 +1012,7 @@ class TimelineWidget(QWidget):
         foot when the row's person has leave in view."""
         lay = self._layout
         top = lay.header_h + row * lay.row_h + lay.pad
-        height = lay.row_h - 2 * lay.pad
+        height = float(lay.row_h - 2 * lay.pad)
         if row in lay.leave_rows:
             height -= lay.leave_lane_h + 2
         return QRectF(lay.plot_left, top, lay.plot_right - lay.plot_left, height)
