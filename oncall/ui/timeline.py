@@ -424,7 +424,10 @@ class TimelineWidget(QWidget):
         eng = self._engineers.get(leave.engineer_id)
         name = eng.name if eng else f"Engineer {leave.engineer_id}"
         kind = LeaveKind(leave.kind)
-        lines = [f"{LEAVE_WORDS[kind]} ({kind.value}) — {name}"]
+        word = LEAVE_WORDS[kind]
+        lines = [
+            f"{word} — {name}" if word.lower() == kind.value else f"{word} ({kind.value}) — {name}"
+        ]
         lines.append(
             f"{_fmt_range(leave.start, leave.end, self._zone)} (your time, {self._zone.key})"
         )

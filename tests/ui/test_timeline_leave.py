@@ -117,7 +117,7 @@ def test_leave_tooltip_gives_both_zones_and_the_conflict(timeline):
     ]
     (sick,) = timeline.leave_rects(SICK)
     lines = timeline.tooltip_at(sick.center()).splitlines()
-    assert lines[0] == "Sick (sick) — Grace Hopper"
+    assert lines[0] == "Sick — Grace Hopper"
     assert lines[2] == "Fri 28 Mar 20:00 – Sat 29 Mar 20:00 (Grace's time, America/New_York)"
 
 
