@@ -284,6 +284,9 @@ class IncidentsView(QWidget):
         outcome = incident.outcome.value if incident.outcome else "still open"
         who = self.people.get(incident.engineer_id or -1, "nobody recorded")
         self.summary.setText(f"Responder: {who} · outcome: {outcome} · times in {self.zone}")
+        self._fill_timeline()
+
+    def _fill_timeline(self) -> None:
         for e in sorted(self.events, key=lambda x: (x.at, x.recorded_at)):
             when, what, entry = event_row(e, self.zone)
             if outbox.is_pending(e):
@@ -321,7 +324,18 @@ class IncidentsView(QWidget):
             e = backfilled(EventKind.MARKER, when, now, text, marker=Marker.IMPACT_BEGAN.value)
         else:
             e = backfilled(EventKind.NOTE, when, now, text, follow_up=False)
-        stored = incidents.append_event(self.ctx.sessions, incident.id, e)
+        # Through the outbox, as the runner writes: typed while the team server is away, the
+        # entry waits on this computer (marked) and is delivered once, in order, when it's back.
+        box = outbox.outbox_for(self.ctx.paths.state)
+        stored = outbox.write_events(self.ctx.sessions, box, incident.id, [e])[0]
+        if outbox.is_pending(stored):
+            from oncall.ui.connection import status
+
+            self.events.append(stored)  # the server can't be re-read: add it to what is shown
+            self.timeline.clear()
+            self._fill_timeline()
+            status().lost.emit()  # the banner says why it waits
+            return stored
         self._show_selected()
         self.changed.emit()
         return stored

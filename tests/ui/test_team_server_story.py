@@ -16,6 +16,7 @@ team_story_timeline.png.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -221,6 +222,11 @@ def test_two_copies_share_a_team_server_through_an_edit_a_conflict_and_an_outage
         assert run.waiting() >= len(notes)
         assert "waiting for the team server" in runner.waiting_label.text()
         save_png(runner, "team_story_runner_waiting.png", shots)
+        # The other copy adds what a customer said, backfilled: it waits on that computer.
+        backfill = "Customers saw failed card payments from 09:50"
+        added = incidents_b.backfill(backfill, NOW.replace(minute=0) - timedelta(minutes=10))
+        assert added.id == 0  # waiting, not lost
+        assert "waiting for the team server" in " ".join(incidents_b.timeline_rows()[0])
         # A save in the other copy meanwhile is refused with a sentence, the form kept.
         theirs.show_screen("team")
         _open_rotation(team_b, "Primary pager")
@@ -234,10 +240,15 @@ def test_two_copies_share_a_team_server_through_an_edit_a_conflict_and_an_outage
         qtbot.waitUntil(lambda: run.waiting() == 0, timeout=SOON_MS)
         qtbot.waitUntil(lambda: theirs.banner.message(CONNECTION) is None, timeout=SOON_MS)
         qtbot.waitUntil(lambda: not runner.waiting_label.isVisible(), timeout=SOON_MS)
+        qtbot.waitUntil(
+            lambda: backfill in [e.text for e in incidents.timeline(b.sessions, run.incident.id)],
+            timeout=SOON_MS,
+        )
         events = incidents.timeline(b.sessions, run.incident.id)
-        assert [e.kind for e in events] == [e.kind for e in run.runner.events]
+        assert [e.kind for e in events if not e.backfilled] == [e.kind for e in run.runner.events]
         written = [e.text for e in events if e.text in notes]
         assert written == notes  # each once, in the order typed
+        assert [e.text for e in events if e.backfilled] == [backfill]
         theirs.show_screen("incidents")
         qtbot.waitUntil(lambda: notes[-1] in " ".join(incidents_b.timeline_rows()[-1]))
         save_png(theirs, "team_story_timeline.png", shots)
