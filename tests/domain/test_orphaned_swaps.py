@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from oncall.domain.diff import orphaned_by_edit
 from oncall.domain.model import CadenceUnit, Swap
-from oncall.domain.schedule import resolve, stale_swaps, swap_binds
+from oncall.domain.schedule import layer_shifts, resolve, stale_swaps, swap_binds
 
 from .builders import LONG_AGO, plan, rotation, utc, version
 
@@ -156,3 +156,20 @@ def test_an_orphaned_swap_never_changes_who_is_on_call(p):
     assert not {s.engineer_id for s in resolve(p, *JAN).shifts} & {
         w.engineer_id for w in p.swaps if w.id in stale
     }
+
+
+@PROPS
+@given(edited_plans())
+def test_the_holder_named_is_who_had_the_shift_before_the_edit(p):
+    (layer,) = p.rotations
+    before = replace(layer, versions=layer.versions[:1])
+    for stale in stale_swaps(p):
+        at = stale.swap.shift_start
+        # From well before, so a shift starting at ``at`` is a real start, not a clipped one.
+        window = (at - timedelta(days=2), at + timedelta(hours=1))
+        had = [x for x in layer_shifts(before, 1, *window) if x.start == at]
+        if had:  # the swap matched a shift before the edit: its holder is named
+            assert stale.holder_id == had[0].engineer_id
+            assert stale.changed_at == layer.versions[1].effective_from
+        else:
+            assert stale.holder_id is None
