@@ -279,8 +279,19 @@ class IncidentsView(QWidget):
             return
         # entries still in the local outbox (the team server was away) show too, marked
         box = outbox.outbox_for(self.ctx.paths.state)
-        self.events = outbox.timeline(self.ctx.sessions, box, incident.id)
         self.heading.setText(f"{incident.summary or incident.title} (incident {incident.id})")
+        try:
+            self.events = outbox.timeline(self.ctx.sessions, box, incident.id)
+        except Exception as exc:  # another incident chosen while the team server is away
+            from oncall.ui.connection import report_lost
+
+            if not report_lost(exc):
+                raise
+            self.events = []
+            self.backfill_button.setEnabled(False)
+            away = "This timeline can't be read while the team server is away; it shows again "
+            self.summary.setText(self.tr(away + "when the server is back."))
+            return
         outcome = incident.outcome.value if incident.outcome else "still open"
         who = self.people.get(incident.engineer_id or -1, "nobody recorded")
         self.summary.setText(f"Responder: {who} · outcome: {outcome} · times in {self.zone}")

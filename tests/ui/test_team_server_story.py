@@ -227,6 +227,9 @@ def test_two_copies_share_a_team_server_through_an_edit_a_conflict_and_an_outage
         added = incidents_b.backfill(backfill, NOW.replace(minute=0) - timedelta(minutes=10))
         assert added.id == 0  # waiting, not lost
         assert "waiting for the team server" in " ".join(incidents_b.timeline_rows()[0])
+        incidents_b.list.setCurrentItem(None)  # choosing again can't read the server now
+        incidents_b.list.setCurrentItem(incidents_b.list.topLevelItem(0))
+        assert "can't be read while the team server is away" in incidents_b.summary.text()
         # A save in the other copy meanwhile is refused with a sentence, the form kept.
         theirs.show_screen("team")
         _open_rotation(team_b, "Primary pager")
