@@ -304,7 +304,7 @@ class LeaveImportDialog(QDialog):
         self.lines: list[PreviewLine] = []
         self.events: list[Any] = []
         self.skipped: list[str] = []
-        self.window: tuple[datetime, datetime] | None = None
+        self.read_window: tuple[datetime, datetime] | None = None
         self.error_text = ""
         self.setWindowTitle(f"Import leave from {self.path.name}")
         from oncall.db import queries
@@ -382,7 +382,7 @@ class LeaveImportDialog(QDialog):
             )
             return
         self.skipped = list(skipped)
-        self.window = window
+        self.read_window = window
 
     def engineer_id(self) -> int | None:
         """The engineer chosen, or None to match each event by email."""
@@ -407,7 +407,7 @@ class LeaveImportDialog(QDialog):
             engineer = queries.get_engineer(s, wanted) if wanted is not None else None
             preview = preview_leave_import(
                 s, self.events, source=self.path.name, engineer=engineer, skipped=self.skipped,
-                window=self.window,
+                window=self.read_window,
             )  # fmt: skip
             self.lines = [self._line(s, row) for row in preview.rows]
         self.preview = preview
