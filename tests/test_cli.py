@@ -39,7 +39,7 @@ def test_import_then_list_and_export(capsys, data_dir: Path, tmp_path: Path) -> 
     code, out, err = run(capsys, "--data-dir", str(data_dir), "team", "import", str(EXAMPLE))
     assert (code, err) == (0, "")
     assert "created     rotation Primary (office hours)" in out
-    assert "imported team Payments: 12 created" in out
+    assert "imported team Payments: 13 created" in out
 
     code, out, _ = run(capsys, "team", "list", "--data-dir", str(data_dir))  # option after
     assert code == 0

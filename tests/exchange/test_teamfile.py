@@ -18,6 +18,7 @@ from oncall.exchange.teamfile import (
     LeaveDraft,
     OverrideDraft,
     RotationDraft,
+    SwapDraft,
     TeamDocument,
     TeamFileError,
 )
@@ -327,6 +328,7 @@ def documents(draw: st.DrawFn) -> TeamDocument:
                 for _ in range(draw(st.integers(0, 2)))
             ),
             ends=draw(st.none() | instants),
+            reason=draw(texts),
         )
         for name in draw(st.lists(names, max_size=3, unique_by=str.casefold))
     )
@@ -336,16 +338,36 @@ def documents(draw: st.DrawFn) -> TeamDocument:
         return start, start + draw(st.timedeltas(timedelta(seconds=1), timedelta(days=60)))
 
     overrides = tuple(
-        OverrideDraft(draw(st.sampled_from(who)), *span(), draw(st.sampled_from(Role)), draw(texts))
+        OverrideDraft(
+            draw(st.sampled_from(who)),
+            *span(),
+            draw(st.sampled_from(Role)),
+            draw(texts),
+            draw(texts),
+        )
         for _ in range(draw(st.integers(0, 3)))
     )
+    swaps = tuple(
+        SwapDraft(
+            draw(st.sampled_from([r.name for r in rotations])),
+            draw(instants),
+            draw(st.sampled_from(who)),
+            draw(texts),
+            draw(texts),
+        )
+        for _ in range(draw(st.integers(0, 3) if rotations else st.just(0)))
+    )
+    if not swaps and draw(st.booleans()):
+        swaps = None  # a file without a swaps section, as older files are
     leave = tuple(
         LeaveDraft(
             draw(st.sampled_from(who)), *span(), draw(st.sampled_from(LeaveKind)), draw(texts)
         )
         for _ in range(draw(st.integers(0, 3)))
     )
-    return TeamDocument(draw(names), zone, draw(texts), engineers, rotations, overrides, leave)
+    return TeamDocument(
+        draw(names), zone, draw(texts), engineers, rotations, overrides, leave, swaps=swaps
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

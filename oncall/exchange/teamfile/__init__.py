@@ -1,4 +1,4 @@
-"""The team file: one team, its engineers, rotations, overrides and leave as readable YAML.
+"""The team file: one team, its engineers, rotations, overrides, swaps and leave as YAML.
 
 A lead keeps the file in version control; ``oncall team import`` and ``oncall team export``
 round-trip it. The format is described in docs/team-file.md.
@@ -24,6 +24,7 @@ from oncall.exchange.teamfile.document import (
     OverrideDraft,
     Problem,
     RotationDraft,
+    SwapDraft,
     TeamDocument,
     TeamFileError,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "OverrideDraft",
     "Problem",
     "RotationDraft",
+    "SwapDraft",
     "TeamDocument",
     "TeamFileError",
     "apply",

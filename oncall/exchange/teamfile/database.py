@@ -20,6 +20,7 @@ from oncall.domain.model import (
     Override,
     Rotation,
     RotationVersion,
+    Swap,
     Team,
     TeamPlan,
 )
@@ -28,6 +29,7 @@ from oncall.exchange.teamfile.document import (
     LeaveDraft,
     OverrideDraft,
     RotationDraft,
+    SwapDraft,
     TeamDocument,
 )
 from oncall.exchange.teamfile.writer import format_instant
@@ -123,6 +125,8 @@ def apply(
     _apply_rotations(s, team.id, plan, document.rotations, ids, now, changes)
     handles = {engineer_id: handle for handle, engineer_id in ids.items()}
     _apply_overrides(s, team.id, plan, document, ids, handles, now, changes)
+    if document.swaps is not None:  # a file without a swaps section leaves them alone
+        _apply_swaps(s, team.id, plan, document, ids, handles, now, changes)
     _apply_leave(s, plan, document, ids, handles, now, changes)
     commands.materialise(s, team.id, now, horizon)
     return ApplyReport(team.id, tuple(changes))
@@ -204,11 +208,13 @@ def _version(draft: RotationDraft, ids: dict[str, int], now: datetime) -> Rotati
         restrictions=draft.restrictions,
         priority=draft.priority,
         role=draft.role,
+        reason=draft.reason,
     )
 
 
 def _rules(v: RotationVersion) -> tuple[object, ...]:
-    """What a file can say about a version (not its number or when it took effect)."""
+    """What a file can say about a version (not its number or when it took effect). The
+    reason is not a rule: a file that only words it differently makes no new version."""
     return (
         v.members, v.cadence_unit, v.cadence_count, v.anchor, v.zone, v.restrictions,
         v.priority, v.role,
@@ -292,6 +298,7 @@ def _apply_overrides(
         added = Override(
             id=0, team_id=team_id, engineer_id=ids[o.who.casefold()], start=o.start, end=o.end,
             created_at=stamp + timedelta(microseconds=i), role=o.role, note=o.note,
+            reason=o.reason,
         )  # fmt: skip
         commands.add_override(s, added)
         changes.append(Change("override", _when(o.who, o.start, zone), "created"))
@@ -299,9 +306,64 @@ def _apply_overrides(
 
 def _same_override(o: Override, draft: OverrideDraft, handles: dict[int, str]) -> bool:
     who = handles.get(o.engineer_id, "")
-    return (who.casefold(), o.start, o.end, o.role, o.note) == (
+    same = (who.casefold(), o.start, o.end, o.role, o.note) == (
         draft.who.casefold(), draft.start, draft.end, draft.role, draft.note,
     )  # fmt: skip
+    # A file without a reason (older files have none) keeps the one the app recorded.
+    return same and draft.reason in ("", o.reason)
+
+
+def _apply_swaps(
+    s: Session,
+    team_id: int,
+    plan: TeamPlan,
+    document: TeamDocument,
+    ids: dict[str, int],
+    handles: dict[int, str],
+    now: datetime,
+    changes: list[Change],
+) -> None:
+    """Swaps are a set, like leave: the team's swaps of shifts that start after ``now`` are
+    replaced by the file's; swaps of shifts already started are history and stay, and the
+    file's such swaps are skipped."""
+    zone = document.zone
+    # Rotation ids after _apply_rotations, which may have created some.
+    rotation_ids = {
+        r.name.strip().casefold(): r.id for r in queries.load_plan(s, team_id).rotations
+    }
+    names = {r.id: r.name for r in plan.rotations}
+    wanted: list[tuple[tuple[int, datetime, int, str], SwapDraft]] = []
+    for w in document.swaps or ():
+        if w.shift <= now:
+            changes.append(Change("swap", _swap_label(w.who, w.shift, w.rotation, zone), "skipped"))
+            continue
+        key = (rotation_ids[w.rotation.strip().casefold()], w.shift, ids[w.who.casefold()], w.note)
+        if all(k != key or other.reason != w.reason for k, other in wanted):
+            wanted.append((key, w))
+    for x in sorted(plan.swaps, key=lambda x: (x.created_at, x.id)):
+        if x.shift_start <= now:
+            continue
+        who = handles.get(x.engineer_id, f"#{x.engineer_id}")
+        label = _swap_label(who, x.shift_start, names.get(x.rotation_id, "?"), zone)
+        key = (x.rotation_id, x.shift_start, x.engineer_id, x.note)
+        # A file without a reason (older files have none) keeps the one the app recorded.
+        match = next(
+            (i for i, (k, w) in enumerate(wanted) if k == key and w.reason in ("", x.reason)),
+            None,
+        )
+        if match is not None:
+            del wanted[match]
+            changes.append(Change("swap", label, "unchanged"))
+        else:
+            commands.delete_swap(s, x.id)
+            changes.append(Change("swap", label, "removed"))
+    for (rotation_id, shift, engineer_id, note), w in wanted:
+        commands.add_swap(s, Swap(0, rotation_id, shift, engineer_id, now, note, w.reason))
+        changes.append(Change("swap", _swap_label(w.who, shift, w.rotation, zone), "created"))
+
+
+def _swap_label(who: str, shift: datetime, rotation: str, zone: str) -> str:
+    return f"{_when(who, shift, zone)} in {rotation}"
 
 
 def _apply_leave(
@@ -342,8 +404,10 @@ def _apply_leave(
 
 def export(s: Session, team_id: int, now: datetime) -> TeamDocument:
     """The team as a document: its members by handle, its rotations that are still running
-    (the newest version of each, in creation order), and the overrides (oldest first, so the
-    file's order is their precedence) and members' leave that end after ``now``."""
+    (the newest version of each, with its reason, in creation order), the overrides (oldest
+    first, so the file's order is their precedence) and members' leave that end after
+    ``now``, and the running rotations' swaps of shifts that start after ``now``. Reasons
+    (why a change went ahead despite the planning guard) go with what they explain."""
     plan = queries.load_plan(s, team_id)
     members = sorted(queries.team_engineers(s, team_id), key=lambda e: e.handle.casefold())
     handle = {e.id: e.handle for e in plan.engineers}
@@ -361,15 +425,34 @@ def export(s: Session, team_id: int, now: datetime) -> TeamDocument:
                 handoff=v.anchor, zone=v.zone, members=tuple(handle[i] for i in v.members),
                 role=v.role, priority=v.priority, restrictions=v.restrictions,
                 ends=rot.ends_at.astimezone(UTC) if rot.ends_at is not None else None,
+                reason=v.reason,
             )
         )  # fmt: skip
     overrides = [
         OverrideDraft(
-            handle[o.engineer_id], o.start.astimezone(UTC), o.end.astimezone(UTC), o.role, o.note
+            handle[o.engineer_id],
+            o.start.astimezone(UTC),
+            o.end.astimezone(UTC),
+            o.role,
+            o.note,
+            o.reason,
         )
         for o in sorted(plan.overrides, key=lambda o: (o.created_at, o.id))
         if o.end > now
     ]
+    running = {r.id: r.name for r in plan.rotations if r.ends_at is None or r.ends_at > now}
+    swaps = [
+        SwapDraft(
+            running[w.rotation_id],
+            w.shift_start.astimezone(UTC),
+            handle[w.engineer_id],
+            w.note,
+            w.reason,
+        )
+        for w in plan.swaps
+        if w.shift_start > now and w.rotation_id in running and w.engineer_id in handle
+    ]
+    swaps.sort(key=lambda w: (w.shift, w.rotation.casefold(), w.who.casefold(), w.note, w.reason))
     leave = [
         LeaveDraft(
             handle[x.engineer_id], x.start.astimezone(UTC), x.end.astimezone(UTC), x.kind, x.note
@@ -392,4 +475,5 @@ def export(s: Session, team_id: int, now: datetime) -> TeamDocument:
         leave=tuple(leave),
         # The file names only its own engineers, so a lead outside the team is left out.
         lead=handle[lead] if lead in in_team else "",
+        swaps=tuple(swaps),
     )

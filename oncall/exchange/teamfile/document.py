@@ -30,7 +30,8 @@ class EngineerDraft:
 @dataclass(frozen=True, slots=True)
 class RotationDraft:
     """A rotation's rules: ``handoff`` is a naive wall-clock time in ``zone``; ``members`` are
-    handles in roster order; ``ends`` (aware) stops the rotation."""
+    handles in roster order; ``ends`` (aware) stops the rotation; ``reason`` is why its
+    current version went ahead despite the planning guard's concerns ("" if none)."""
 
     name: str
     cadence_count: int
@@ -42,17 +43,32 @@ class RotationDraft:
     priority: int = 0
     restrictions: tuple[Restriction, ...] = ()
     ends: datetime | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class OverrideDraft:
-    """``who`` takes ``role`` over ``[start, end)`` (aware, UTC); later in the file wins."""
+    """``who`` takes ``role`` over ``[start, end)`` (aware, UTC); later in the file wins.
+    ``reason``: why it went ahead despite the planning guard's concerns ("" if none)."""
 
     who: str
     start: datetime
     end: datetime
     role: Role = Role.PRIMARY
     note: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SwapDraft:
+    """``who`` takes the one shift of the rotation named ``rotation`` that starts at ``shift``
+    (aware, UTC); ``reason`` as for an override."""
+
+    rotation: str
+    shift: datetime
+    who: str
+    note: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +84,9 @@ class LeaveDraft:
 
 @dataclass(frozen=True, slots=True)
 class TeamDocument:
-    """Everything one team file holds; ``lead`` is the team lead's handle ("" for none)."""
+    """Everything one team file holds; ``lead`` is the team lead's handle ("" for none).
+    ``swaps`` is None for a file without a ``swaps`` section (older files): it says nothing
+    about swaps, so an import leaves them as they are."""
 
     name: str
     zone: str
@@ -78,6 +96,7 @@ class TeamDocument:
     overrides: tuple[OverrideDraft, ...] = ()
     leave: tuple[LeaveDraft, ...] = ()
     lead: str = ""
+    swaps: tuple[SwapDraft, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from oncall.exchange.teamfile.document import (
     OverrideDraft,
     Problem,
     RotationDraft,
+    SwapDraft,
     TeamDocument,
     TeamFileError,
 )
@@ -36,13 +37,15 @@ _Entries = dict[str, tuple[yaml.Node, yaml.Node]]
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
 _TEAM_KEYS = ("name", "zone", "description", "lead")
-_TOP_KEYS = ("format", "team", "engineers", "rotations", "overrides", "leave")
+_TOP_KEYS = ("format", "team", "engineers", "rotations", "overrides", "swaps", "leave")
 _ENGINEER_KEYS = ("handle", "name", "zone", "email", "phone", "country", "region")
 _ROTATION_KEYS = (
     "name", "role", "priority", "cadence", "handoff", "zone", "members", "restrictions", "ends",
+    "reason",
 )  # fmt: skip
 _RESTRICTION_KEYS = ("days", "from", "to")
-_OVERRIDE_KEYS = ("who", "role", "start", "end", "note")
+_OVERRIDE_KEYS = ("who", "role", "start", "end", "note", "reason")
+_SWAP_KEYS = ("rotation", "shift", "who", "note", "reason")
 _LEAVE_KEYS = ("who", "kind", "start", "end", "note")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -365,6 +368,7 @@ def _read_document(r: _Reader, root: yaml.Node) -> TeamDocument | None:
     lead = _member(r, lead_node, "team.lead", handles) if lead_node is not None else ""
     rotations = _read_rotations(r, top, zone, handles)
     overrides = _read_timed(r, top, "overrides", zone, handles)
+    swaps = _read_swaps(r, top, zone, handles, {x.name.casefold(): x.name for x in rotations})
     leave = _read_timed(r, top, "leave", zone, handles)
     if name is None or zone is None or lead is None:
         return None
@@ -377,6 +381,7 @@ def _read_document(r: _Reader, root: yaml.Node) -> TeamDocument | None:
         overrides=tuple(o for o in overrides if isinstance(o, OverrideDraft)),
         leave=tuple(x for x in leave if isinstance(x, LeaveDraft)),
         lead=lead,
+        swaps=tuple(swaps) if "swaps" in top else None,
     )
 
 
@@ -495,6 +500,7 @@ def _read_rotations(
                 priority=priority or 0,
                 restrictions=restrictions,
                 ends=ends,
+                reason=r.string(m, "reason", path, node) or "",
             )
         )
     return out
@@ -540,6 +546,7 @@ def _read_timed(
         start, _ = r.converted(m, "start", path, node, _instant(team_zone), required=True)
         end, end_node = r.converted(m, "end", path, node, _instant(team_zone), required=True)
         note = r.string(m, "note", path, node) or ""
+        reason = r.string(m, "reason", path, node) or "" if key == "overrides" else ""
         if key == "overrides":
             label, convert = "role", _role
         else:
@@ -554,5 +561,36 @@ def _read_timed(
         if isinstance(sort, LeaveKind) or key == "leave":
             out.append(LeaveDraft(who, start, end, LeaveKind(sort or LeaveKind.VACATION), note))
         else:
-            out.append(OverrideDraft(who, start, end, Role(sort or Role.PRIMARY), note))
+            out.append(OverrideDraft(who, start, end, Role(sort or Role.PRIMARY), note, reason))
+    return out
+
+
+def _read_swaps(
+    r: _Reader, top: dict, team_zone: str | None, handles: dict[str, str], names: dict[str, str]
+) -> list[SwapDraft]:
+    """Swaps: a rotation of this file (by name, ignoring case), the start of the shift
+    swapped, who takes it, a note and a reason."""
+    out: list[SwapDraft] = []
+    for path, node in _entries(r, top, "swaps", "swaps"):
+        m = r.mapping(node, path, _SWAP_KEYS, "a swap")
+        if m is None:
+            continue
+        rotation: str | None = None
+        rotation_node = r.get(m, "rotation", path, node, required=True)
+        if rotation_node is not None:
+            raw = r.text(rotation_node, f"{path}.rotation")
+            if raw is not None:
+                rotation = names.get(raw.casefold())
+                if rotation is None:
+                    listed = ", ".join(sorted(names.values())) or "none"
+                    r.fail(_line(rotation_node), f"{path}.rotation", f'"{raw}" is not one of '
+                           f"the rotations in this file (rotations: {listed})")  # fmt: skip
+        shift, _ = r.converted(m, "shift", path, node, _instant(team_zone), required=True)
+        who_node = r.get(m, "who", path, node, required=True)
+        who = _member(r, who_node, f"{path}.who", handles) if who_node is not None else None
+        note = r.string(m, "note", path, node) or ""
+        reason = r.string(m, "reason", path, node) or ""
+        if rotation is None or shift is None or who is None:
+            continue
+        out.append(SwapDraft(rotation, shift, who, note, reason))
     return out

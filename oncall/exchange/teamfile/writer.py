@@ -19,7 +19,7 @@ _STR = "tag:yaml.org,2002:str"
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 _HEADER = """\
-# oncall team file: one team with its engineers, rotations, overrides and leave.
+# oncall team file: one team with its engineers, rotations, overrides, swaps and leave.
 # Format: docs/team-file.md. Import: oncall team import FILE. Export: oncall team export.
 # A handoff is a wall-clock time in its rotation's zone. Override and leave times carry a UTC
 # offset; a time written without one is read in the team's zone.
@@ -143,6 +143,8 @@ def dump(document: TeamDocument) -> str:
         )
         if rot.ends is not None:
             out.append(f"    ends: {format_instant(rot.ends, zone)}\n")
+        if rot.reason:
+            out.append(f"    reason: {_scalar(rot.reason)}\n")
         if rot.restrictions:
             out.append("    restrictions:\n")
         out.extend(
@@ -161,6 +163,21 @@ def dump(document: TeamDocument) -> str:
         )
         if o.note:
             out.append(f"    note: {_scalar(o.note)}\n")
+        if o.reason:
+            out.append(f"    reason: {_scalar(o.reason)}\n")
+
+    if document.swaps is not None:  # None: the document says nothing about swaps
+        out.append("\nswaps:" + ("\n" if document.swaps else " []\n"))
+    for w in document.swaps or ():
+        out.append(
+            f"  - rotation: {_scalar(w.rotation)}\n"
+            f"    shift: {format_instant(w.shift, zone)}\n"
+            f"    who: {_scalar(w.who)}\n"
+        )
+        if w.note:
+            out.append(f"    note: {_scalar(w.note)}\n")
+        if w.reason:
+            out.append(f"    reason: {_scalar(w.reason)}\n")
 
     out.append("\nleave:" + ("\n" if document.leave else " []\n"))
     for x in document.leave:
