@@ -370,7 +370,10 @@ def _upgrade(args: argparse.Namespace, clock: Clock) -> int:
             )
         except Exception as error:  # each said plainly; the upgrade rolled back
             raise CliError(migrate.describe_failure(error), EXIT_USAGE) from None
-        if ran:
+        if ran and before is None:  # a new database: nobody's oncall is behind it
+            print(f"Done: oncall's tables are made (schema {head}); point everyone's oncall "
+                  "at this database.")  # fmt: skip
+        elif ran:
             print(f"Done: the team database is at schema {head}. Everyone on the team should "
                   "update oncall.")  # fmt: skip
         else:

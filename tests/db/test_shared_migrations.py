@@ -345,6 +345,8 @@ def test_db_upgrade_creates_the_tables_of_an_empty_team_database(
 
     assert code == 0
     assert f"empty; creating oncall's tables (schema {HEAD})…" in out
+    assert "point everyone's oncall at this database" in out  # nobody's is behind a new one
+    assert "should update" not in out
     assert migrate.current_revision(engines(url)) == HEAD
     assert "oncall-test-secret" not in out
 
