@@ -23,7 +23,7 @@ from oncall.cli.common import (
 PAGERDUTY_SCHEMA = "oncall.import.pagerduty/1"
 PAGERDUTY_TOKEN = "pagerduty-token"
 _NO_KEYRING = (
-    "On-call keeps passwords in your system keyring, and none is available right now.\n"
+    "oncall keeps passwords in your system keyring, and none is available right now.\n"
     "Install or unlock GNOME Keyring or KWallet (any Secret Service provider), then try again."
 )
 
@@ -89,7 +89,13 @@ def _credentials(args: argparse.Namespace, clock: Clock) -> int:
             raise CliError(f"{name}: nothing entered; nothing was stored")
         credentials.set_secret(name, value)
     except credentials.SecretStoreUnavailable as error:
-        raise CliError(f"{_NO_KEYRING}\n({error})", EXIT_FAILURE) from None
+        hint = ""
+        if name.startswith("database:"):  # the team server: libpq has a file of its own
+            hint = (
+                "\nWithout a keyring, PostgreSQL's password file works for the team server: "
+                "a line HOST:PORT:DATABASE:USER:PASSWORD in ~/.pgpass (chmod 600)."
+            )
+        raise CliError(f"{_NO_KEYRING}\n({error}){hint}", EXIT_FAILURE) from None
     print(f"{name}: stored in {credentials.backend_name()}")
     return EXIT_OK
 
