@@ -594,7 +594,7 @@ class BulkPages:
                 f"INSERT INTO page ({', '.join(_INSERT_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
             )
-            values = []
+            values: list[tuple[Any, ...]] = []
             add = values.append
             for r in rows:
                 paged, ack, res = r.texts

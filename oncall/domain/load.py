@@ -383,8 +383,7 @@ def _load(
         timeline = _timeline(zone, tz, start, end, settings)
         keys, bands, merged = file_spans(starts, ends, timeline, holidays, start)
         touching, tally = sweep_engagement(*merged, timeline, holidays, start, end)
-        disturbed = set(keys)
-        disturbed.discard(None)
+        disturbed = {key for key in set(keys) if key is not None}
         counts = (
             len(starts) - bisect_left(starts, start),
             bands.count(Band.SLEEP),

@@ -157,7 +157,8 @@ def file_spans(
     add_key, add_band = keys.append, bands.append
     timeline_starts, info = timeline.starts, timeline.info
     j = 0  # the piece holding the last start (the first piece, before the first)
-    lo = hi = None  # the engagement union being built
+    lo: datetime | None = None  # the engagement union being built
+    hi: datetime | None = None
     for t, e in zip(starts, ends, strict=True):
         j = bisect_right(timeline_starts, t, j + 1) - 1  # the piece holding t, from the last on
         day, workday, offday, key, weekend = info[j]
@@ -171,11 +172,11 @@ def file_spans(
                 if e > hi:
                     hi = e
             else:
-                if hi is not None:
+                if lo is not None and hi is not None:
                     lows.append(lo)
                     highs.append(hi)
                 lo, hi = t, e
-    if hi is not None:
+    if lo is not None and hi is not None:
         lows.append(lo)
         highs.append(hi)
     return keys, bands, (lows, highs)
