@@ -77,7 +77,7 @@ class SchemaDialog(QDialog):
         empty = behind.current is None
         self.setWindowTitle("Set up the team database" if empty else "Upgrade the team database")
         unit = self.fontMetrics().height()
-        self.setMinimumWidth(unit * 30)
+        self.setMinimumWidth(unit * 36)  # the question and the versions on few lines
 
         self.heading = QLabel(
             "The team database has no oncall tables yet"
