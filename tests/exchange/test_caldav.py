@@ -76,7 +76,12 @@ def radicale_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def collection(radicale_url: str, request: pytest.FixtureRequest) -> str:
     """A fresh calendar collection for this test; its URL."""
-    name = request.node.name.replace("[", "-").replace("]", "")[:40].lower()
+    import hashlib
+
+    # cut to 40 characters, so a hash of the whole name keeps [sqlite] and [postgresql] apart
+    whole = request.node.name
+    tag = hashlib.sha1(whole.encode()).hexdigest()[:8]
+    name = f"{whole.replace('[', '-').replace(']', '')[:31]}-{tag}".lower()
     with caldav.DAVClient(url=radicale_url, username=USER, password=PASSWORD) as client:
         cal = client.principal().make_calendar(name=name, cal_id=name)
         return str(cal.url)
