@@ -58,14 +58,17 @@ def _today(clock: Clock) -> date:
     return real_clock(clock)().date()
 
 
-def _checklist_library(args: argparse.Namespace, clock: Clock) -> Any:
-    from oncall.app import prepare_context
+def _checklist_library(args: argparse.Namespace, clock: Clock, *, record: bool = False) -> Any:
+    """The shipped and team checklists, the team's held to rule 17 against the last imported
+    copies in the database (``record``: the files that pass become the new copies)."""
     from oncall.exchange import checklists
 
-    data_dir, demo = location(args)
-    settings = prepare_context(data_dir, demo=demo).settings
+    ctx = open_context(args, clock)
+    settings = ctx.settings
     folder = Path(settings.checklist_dir).expanduser() if settings.checklist_dir else None
-    return checklists.load_library(folder, today=_today(clock))
+    now = ctx.clock()
+    return checklists.load_library(folder, today=now.date(), sessions=ctx.sessions, now=now,
+                                   record=record and ctx.read_only_reason is None)  # fmt: skip
 
 
 def _checklist_validate(args: argparse.Namespace, clock: Clock) -> int:
@@ -75,6 +78,9 @@ def _checklist_validate(args: argparse.Namespace, clock: Clock) -> int:
     shipped.problems.clear()  # only the files asked about are reported
     files = [Path(f) for f in args.files]
     library = checklists.load_files(files, today=_today(clock), base=shipped)
+    # Rule 17: compared with the last imported copies (nothing is kept: this only checks).
+    ctx = open_context(args, clock)
+    library = checklists.hold_to_copies(library, ctx.sessions, ctx.clock())
     for problem in library.problems:
         print(problem)
     bad = {p.path for p in library.problems if not p.warning}
@@ -108,7 +114,7 @@ def _checklist_list(args: argparse.Namespace, clock: Clock) -> int:
 def _page(args: argparse.Namespace, clock: Clock) -> int:
     from oncall.db import incidents
 
-    library = _checklist_library(args, clock)
+    library = _checklist_library(args, clock, record=True)
     checklist = library.get(args.checklist)
     if checklist is None:
         known = ", ".join(sorted(library.checklists)) or "none"

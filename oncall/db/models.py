@@ -277,5 +277,6 @@ class LedgerShiftRow(Base):
 
 # Other areas' tables register on Base (one line each; after Base, so no import cycle bites).
 from oncall.db import calendar_models as calendar_models  # noqa: E402
+from oncall.db import checklist_models as checklist_models  # noqa: E402
 from oncall.db import incident_models as incident_models  # noqa: E402
 from oncall.db import page_models as page_models  # noqa: E402

@@ -5,15 +5,23 @@ YAML is *composed*, never constructed, so no tag can build an object and every v
 its line (as the team file reader does); the tree goes to ``oncall.domain.triage.validate``
 for the rules of reference/triage.md 9.2. A file with an error is reported as
 :class:`ChecklistError` and left out of the library; the other files still load.
+
+Rule 17 (a checklist whose steps or branches changed must raise its ``version``) compares each
+team checklist with its last imported copy, kept in the database (``oncall.db.checklists``):
+:func:`check_versions` does the comparison, and :func:`load_library` with ``sessions`` runs it
+and (with ``record``) keeps each newly imported file as the copy the next change is compared
+with. A file that breaks rule 17 is reported and the last imported copy stays in use, so the
+runner still offers the team's checklist as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -23,7 +31,13 @@ from oncall.domain.triage import (
     Problem,
     killer_item_problems,
     validate,
+    version_problems,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker  # noqa: TID251  (types only)
+
+    from oncall.db.checklists import ChecklistCopy
 
 _TAGS = {
     "tag:yaml.org,2002:str": "str",
@@ -181,11 +195,13 @@ def _step_ids(text: str) -> tuple[str, frozenset[str]] | None:
 @dataclass
 class Library:
     """The checklists a runner can offer, by id, and the problems of the files left out
-    (and the warnings of those loaded)."""
+    (and the warnings of those loaded); ``texts`` holds each loaded file's text (what rule 17
+    keeps as the last imported copy)."""
 
     checklists: dict[str, Checklist] = field(default_factory=dict)
     sources: dict[str, Path] = field(default_factory=dict)
     problems: list[ChecklistError] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
 
     def get(self, checklist_id: str) -> Checklist | None:
         """The checklist with this id, if it loaded."""
@@ -219,6 +235,7 @@ def load_files(
         dict(base.checklists) if base else {},
         dict(base.sources) if base else {},
         list(base.problems) if base else [],
+        dict(base.texts) if base else {},
     )
     texts: dict[Path, str] = {}
     known: dict[str, frozenset[str]] = {
@@ -255,13 +272,102 @@ def load_files(
             seen[checklist.id] = path
             library.checklists[checklist.id] = checklist
             library.sources[checklist.id] = path
+            library.texts[checklist.id] = text
     return library
 
 
-def load_library(team_dir: Path | None = None, *, today: date | None = None) -> Library:
+def load_library(
+    team_dir: Path | None = None,
+    *,
+    today: date | None = None,
+    sessions: sessionmaker[Session] | None = None,
+    now: datetime | None = None,
+    record: bool = False,
+) -> Library:
     """The shipped checklists, then a team folder's (``*.yaml``) on top. Bad files are left
-    out and reported in ``problems``; the others load."""
+    out and reported in ``problems``; the others load.
+
+    With ``sessions``, each team checklist is held to rule 17 against its last imported copy
+    (:func:`check_versions`); with ``record`` too, the files that pass become the new copies
+    (stamped ``now``). A database that cannot be reached skips the comparison (logged): the
+    files load as they are.
+    """
     shipped = load_files(_files(defaults_dir()), today=today)
     if team_dir is None:
         return shipped
-    return load_files(_files(team_dir), today=today, base=shipped)
+    library = load_files(_files(team_dir), today=today, base=shipped)
+    if sessions is None:
+        return library
+    return hold_to_copies(library, sessions, now, record=record)
+
+
+def hold_to_copies(
+    library: Library,
+    sessions: sessionmaker[Session],
+    now: datetime | None = None,
+    *,
+    record: bool = False,
+) -> Library:
+    """``library`` with rule 17 checked against the stored copies (:func:`check_versions`),
+    in one transaction; with ``record`` the files that pass become the new copies, stamped
+    ``now``. A database that cannot answer leaves ``library`` as it is (logged)."""
+    from oncall.db.checklists import with_copies
+
+    stamp = now if now is not None else datetime.now(UTC)
+    checked = with_copies(
+        sessions, lambda copies: check_versions(library, copies, stamp), record=record
+    )
+    return checked if checked is not None else library
+
+
+def _key_line(text: str, key: str) -> int:
+    """The line of a top-level ``key`` in a checklist file (1 when it cannot be found)."""
+    tree, _ = parse_tree(text)
+    if tree is not None and isinstance(tree.value, dict):
+        return tree.key_lines.get(key, tree.line)
+    return 1
+
+
+def check_versions(
+    library: Library, copies: Mapping[str, ChecklistCopy], now: datetime
+) -> tuple[Library, list[ChecklistCopy]]:
+    """Rule 17 for the team checklists of ``library`` (not the shipped ones) against
+    ``copies``, the last imported copy of each by id.
+
+    A checklist whose steps or branches differ from its copy's without a higher ``version``
+    gets a ``version`` error on the file's version line, and the copy (read again) takes its
+    place in the returned library. Returns that library and the copies to keep: every team
+    file that passed and differs from (or has no) stored copy, stamped ``now``.
+    """
+    from oncall.db.checklists import ChecklistCopy
+
+    shipped = defaults_dir().resolve()
+    out = Library(dict(library.checklists), dict(library.sources), list(library.problems),
+                  dict(library.texts))  # fmt: skip
+    known = {cid: frozenset(c.steps) for cid, c in library.checklists.items()}
+    keep: list[ChecklistCopy] = []
+    for cid, checklist in sorted(library.checklists.items()):
+        path, text = library.sources.get(cid), library.texts.get(cid)
+        if path is None or text is None or path.resolve().parent == shipped:
+            continue
+        stored = copies.get(cid)
+        previous = None
+        if stored is not None:
+            # A copy this oncall can no longer read is no ground for refusing the file.
+            previous, _ = parse(stored.text, stored.source or "<stored copy>", library=known)
+        problems = version_problems(previous, checklist) if previous is not None else []
+        if previous is not None and stored is not None and problems:
+            when = stored.imported_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            out.problems.append(
+                ChecklistError(
+                    str(path), _key_line(text, "version"), problems[0].rule,
+                    f"{problems[0].message} (compared with the copy imported {when}; oncall "
+                    f"keeps using that version {previous.version} until then)",
+                )
+            )  # fmt: skip
+            out.checklists[cid] = previous
+            out.texts[cid] = stored.text
+            continue
+        if stored is None or stored.text != text:
+            keep.append(ChecklistCopy(cid, checklist.version, text, str(path), now))
+    return out, keep

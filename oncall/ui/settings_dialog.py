@@ -207,7 +207,9 @@ class ChecklistFolder(QWidget):
         if team_dir is not None and not team_dir.is_dir():
             self.status.setText(self.tr("There is no folder at {path}.").format(path=folder))
             return
-        library = load_library(team_dir, today=self.ctx.clock().date())
+        # Rule 17 against the last imported copies, without keeping these files as new ones.
+        library = load_library(team_dir, today=self.ctx.clock().date(),
+                               sessions=self.ctx.sessions, now=self.ctx.clock())  # fmt: skip
         lines = [
             self.tr("{n} checklist(s) ready: {names}.").format(
                 n=len(library.checklists), names=", ".join(sorted(library.checklists))

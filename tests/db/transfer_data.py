@@ -3,7 +3,8 @@
 :func:`fill_every_table` adds, on top of ``seeded_team``, what a team that has used oncall for a
 while holds: a team lead, a restriction, an override, a swap, leave (one imported from a
 calendar), pages (one re-imported, so it has a revision) from an import batch, an incident with
-its timeline (closed, so its engaged time is a page too), and calendar publishing state.
+its timeline (closed, so its engaged time is a page too), calendar publishing state and a
+team checklist's last imported copy.
 Values that are easy to get wrong on the way are included: NULLs, microseconds, non-ASCII text,
 an inactive engineer, a row_version above 1.
 """
@@ -23,6 +24,7 @@ from oncall.db.calendar_models import (
     ImportedLeaveRow,
     PublishStatusRow,
 )
+from oncall.db.checklists import ChecklistCopy, save_checklist_copy
 from oncall.db.models import EngineerRow, RestrictionRow, RotationVersionRow, TeamRow
 from oncall.db.page_models import ImportBatchRow
 from oncall.db.transfer import copied_tables
@@ -140,6 +142,9 @@ def fill_every_table(seeded: Any, extra_pages: int = 0) -> None:
                 written=3,
             )
         )
+        # The last imported copy of a team checklist (rule 17), non-ASCII text included.
+        save_checklist_copy(s, ChecklistCopy("ours", 3, "title: Café checklist\n",
+                                             "/srv/team/ours.yaml", now))  # fmt: skip
     library = checklists.load_library(today=now.date()).checklists
     checklist = next(iter(library.values()))
     opened = now - timedelta(hours=2)

@@ -32,10 +32,14 @@ FIRST_UPDATE = timedelta(minutes=10)
 
 
 def load_checklists(ctx: AppContext) -> Library:
-    """The checklists the runner offers: shipped, plus the team folder from settings."""
+    """The checklists the runner offers: shipped, plus the team folder from settings, each
+    team checklist held to rule 17 against its last imported copy (kept in the database,
+    unless changes are off)."""
     folder = ctx.settings.checklist_dir
     team_dir = Path(folder).expanduser() if folder else None
-    return load_library(team_dir, today=ctx.clock().date())
+    now = ctx.clock()
+    return load_library(team_dir, today=now.date(), sessions=ctx.sessions, now=now,
+                        record=ctx.read_only_reason is None)  # fmt: skip
 
 
 def me_handle(ctx: AppContext) -> str:
