@@ -259,6 +259,9 @@ def test_two_copies_share_a_team_server_through_an_edit_a_conflict_and_an_outage
         assert _stored_rotation(b, "Primary pager").name == "Primary pager"
         qtbot.mouseClick(team_b.editor.save_button, Qt.MouseButton.LeftButton)
         assert _stored_rotation(b, "Primary (24/7)")
+        runner.leave_requested.emit()  # the incident stays open; the screens come back
+        assert mine.centralWidget() is not runner
+        assert mine.views["now"].isVisible()
     finally:
         for window in (mine, theirs):
             window.close()

@@ -119,6 +119,8 @@ class RunnerHost(QObject):
         if changed is not None:
             view.changed.connect(changed)
         self._screens = self.window.takeCentralWidget()
+        if self._screens is not None:  # still the window's (hidden), so it goes with it
+            self._screens.setParent(self.window)
         self.window.setCentralWidget(view)
         view.show()  # now, not on the next turn of the loop
         self.window.menuBar().setVisible(False)
