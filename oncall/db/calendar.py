@@ -267,3 +267,12 @@ def delete_imported_leave(s: Session, engineer_id: int, uid: str, recurrence_id:
     s.execute(delete(ImportedLeaveRow).where(ImportedLeaveRow.leave_id == existing.leave.id))
     commands.delete_leave(s, existing.leave.id)
     return True
+
+
+def claim_imported_leave(s: Session, leave_id: int, source: str) -> None:
+    """Make ``source`` the file the imported leave ``leave_id`` came from: the latest file
+    that holds an event owns its leave (and a later import of that file may remove it)."""
+    link = s.scalars(select(ImportedLeaveRow).where(ImportedLeaveRow.leave_id == leave_id)).first()
+    if link is not None and link.source != source:
+        link.source = source
+        s.flush()

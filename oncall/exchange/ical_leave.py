@@ -504,8 +504,9 @@ def apply_leave_import(
     """Save the preview's added and updated leave and delete its removed leave (in the
     caller's transaction); returns the preview with ``saved`` set and the stored leave.
 
-    A removed row is found again by its event (engineer, UID, RECURRENCE-ID), not by its id,
-    so a preview still applies after an undo put that leave back under a new id. With
+    Unchanged rows are claimed by this source (the latest file holding an event owns its
+    leave). A removed row is found again by its event (engineer, UID, RECURRENCE-ID), not by
+    its id, so a preview still applies after an undo put that leave back under a new id. With
     ``horizon``, the ledger of every team of the engineers whose leave changed is
     re-materialised (as every edit does), from ``now`` to ``now + horizon``.
     """
@@ -519,6 +520,8 @@ def apply_leave_import(
                 summary=row.event.summary, source=preview.source, now=now,
             )  # fmt: skip
             row = replace(row, leave=stored, leave_id=stored.id)
+        elif row.action == "unchanged" and row.leave_id is not None:
+            calendar.claim_imported_leave(s, row.leave_id, preview.source)
         elif row.action == "remove" and row.leave is not None:
             calendar.delete_imported_leave(
                 s, row.leave.engineer_id, row.event.uid, row.event.recurrence_id
@@ -563,11 +566,26 @@ def import_leave_file(
             if engineer is None:
                 raise ValueError(f"There is no engineer with id {engineer_id}.")
         preview = preview_leave_import(
-            s, events, source=path.name, engineer=engineer, skipped=skipped, window=window
+            s,
+            events,
+            source=leave_source(path),
+            engineer=engineer,
+            skipped=skipped,
+            window=window,
         )
         if dry_run:
             return preview
         return apply_leave_import(s, preview, now, horizon=horizon)
+
+
+_DOWNLOAD_COPY = re.compile(r" ?\(\d{1,3}\)(?=\.[^.]*$|$)")
+
+
+def leave_source(path: str | Path) -> str:
+    """The source a leave file's rows remember: its file name, without the " (2)" a browser
+    adds when the same export is downloaded again (``Calendar (2).ics`` is ``Calendar.ics``),
+    so a re-downloaded calendar is the same source."""
+    return _DOWNLOAD_COPY.sub("", Path(path).name, count=1)
 
 
 def leave_window(now: datetime, days_back: int, days_ahead: int = 365) -> tuple[datetime, datetime]:

@@ -392,7 +392,7 @@ class LeaveImportDialog(QDialog):
     def rebuild(self) -> None:
         """Preview again (for the engineer chosen) and fill the table."""
         from oncall.db import queries
-        from oncall.exchange.ical_leave import preview_leave_import
+        from oncall.exchange.ical_leave import leave_source, preview_leave_import
 
         self.error.setText(self.error_text)
         self.error.setVisible(bool(self.error_text))
@@ -406,8 +406,8 @@ class LeaveImportDialog(QDialog):
         with self.ctx.sessions.begin() as s:
             engineer = queries.get_engineer(s, wanted) if wanted is not None else None
             preview = preview_leave_import(
-                s, self.events, source=self.path.name, engineer=engineer, skipped=self.skipped,
-                window=self.read_window,
+                s, self.events, source=leave_source(self.path), engineer=engineer,
+                skipped=self.skipped, window=self.read_window,
             )  # fmt: skip
             self.lines = [self._line(s, row) for row in preview.rows]
         self.preview = preview

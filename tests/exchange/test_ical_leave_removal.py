@@ -16,7 +16,7 @@ from oncall import cli
 from oncall.db import calendar, commands, queries
 from oncall.db.models import LedgerShiftRow
 from oncall.domain.model import Leave, LeaveKind
-from oncall.exchange.ical_leave import GONE, import_leave_file
+from oncall.exchange.ical_leave import GONE, import_leave_file, leave_source
 from tests.conftest import Seeded
 
 DATA = Path(__file__).parent.parent / "data" / "ics"
@@ -116,6 +116,36 @@ def test_removal_is_scoped_to_the_source_and_the_engineer(
     renamed.write_text(_calendar([]))
     assert import_leave_file(sessions, renamed, now, engineer_id=ada.id).count("remove") == 0
     assert len(_leave(seeded_team)) == 3
+
+
+def test_a_downloaded_again_file_is_the_same_source(seeded_team: Seeded, tmp_path: Path) -> None:
+    ada = seeded_team.engineer("ada")
+    sessions, now = seeded_team.ctx.sessions, seeded_team.now
+    import_leave_file(sessions, DATA / "google_ada.ics", now, engineer_id=ada.id)
+    # The browser saved the new export beside the old one as "google_ada (1).ics".
+    again = tmp_path / "google_ada (1).ics"
+    again.write_bytes(_without_vacation(tmp_path / "x").read_bytes())
+    assert leave_source(again) == "google_ada.ics"
+    assert import_leave_file(sessions, again, now, engineer_id=ada.id).count("remove") == 1
+
+
+def test_the_latest_file_holding_an_event_owns_its_leave(
+    seeded_team: Seeded, tmp_path: Path
+) -> None:
+    ada = seeded_team.engineer("ada")
+    sessions, now = seeded_team.ctx.sessions, seeded_team.now
+    events = [("one", date(2026, 12, 1), 1), ("two", date(2026, 12, 8), 1)]
+    old, new = tmp_path / "old-name.ics", tmp_path / "ada.ics"
+    old.write_text(_calendar(events))
+    new.write_text(_calendar(events))
+    import_leave_file(sessions, old, now, engineer_id=ada.id)
+    assert import_leave_file(sessions, new, now, engineer_id=ada.id).count("unchanged") == 2
+    new.write_text(_calendar(events[:1]))
+    preview = import_leave_file(sessions, new, now, engineer_id=ada.id)
+    assert [r.event.uid for r in preview.rows if r.action == "remove"] == ["two"]
+    # And the old file's name no longer speaks for them.
+    old.write_text(_calendar([]))
+    assert import_leave_file(sessions, old, now, engineer_id=ada.id).count("remove") == 0
 
 
 def test_leave_outside_the_window_read_stays(seeded_team: Seeded, tmp_path: Path) -> None:
