@@ -259,3 +259,18 @@ def test_after_a_reimport_the_leave_is_exactly_the_file(
 def _midnight(day: date) -> datetime:
     """The start of ``day`` in Ada's London, in UTC."""
     return datetime.combine(day, time(), ZoneInfo("Europe/London")).astimezone(UTC)
+
+
+def test_an_event_cancelled_in_the_calendar_removes_its_leave(
+    seeded_team: Seeded, tmp_path: Path
+) -> None:
+    ada = seeded_team.engineer("ada")
+    sessions, now = seeded_team.ctx.sessions, seeded_team.now
+    path = tmp_path / "ada.ics"
+    path.write_text(_calendar([("trip", date(2026, 12, 1), 3)]))
+    import_leave_file(sessions, path, now, engineer_id=ada.id)
+    path.write_text(path.read_text().replace("UID:trip", "UID:trip\r\nSTATUS:CANCELLED"))
+    preview = import_leave_file(sessions, path, now, engineer_id=ada.id)
+    assert preview.skipped == ("Away trip: cancelled",)
+    assert [(r.action, r.reason) for r in preview.rows] == [("remove", GONE)]
+    assert _leave(seeded_team) == []
