@@ -196,8 +196,13 @@ class MainWindow(QMainWindow):
         self.connection: ConnectionController | None = None
         self._offline_screens: set[str] = set()  # built while the server was unreachable
         self.context_attached.connect(self._watch_connection)
+        # a team server: the other screens are built in idle time once open, so each has its
+        # data before an outage (a local database keeps building them on first visit)
+        self.context_attached.connect(self.build_remaining_screens)
         if ctx.is_open:
             self._watch_connection()
+            if ctx.is_shared:
+                QTimer.singleShot(0, self, self.build_remaining_screens)
         self._build_menus()
         self._build_status_bar()
         theme.theme_notifier().theme_changed.connect(self._on_theme_changed)
@@ -617,6 +622,23 @@ class MainWindow(QMainWindow):
             self.connection = ConnectionController(self)
         self.connection.attach(self.ctx)
 
+    def build_remaining_screens(self) -> None:
+        """On a team server, build every screen not built yet, one per turn of the event loop
+        (``QTimer.singleShot(0)``: the window stays responsive and its first frame is never
+        held up), so each has read its data before the server might go away. Stops while the
+        server can't be reached; a local database builds screens on first visit instead."""
+        if not (self.ready and self.ctx.is_open and self.ctx.is_shared):
+            return
+        watcher = self.connection.watcher if self.connection is not None else None
+        lost = watcher is not None and watcher.is_lost
+        if lost or self._offline_screens:
+            return  # the server is away: the rest open on first visit once it's back
+        screen = next((s for s in self.screens if s.key not in self.views), None)
+        if screen is None:
+            return
+        self._build_screen(screen)
+        QTimer.singleShot(0, self, self.build_remaining_screens)
+
     def rebuild_offline_screens(self) -> None:
         """Build again the screens that could not open while the server was unreachable."""
         for key in sorted(self._offline_screens):
@@ -629,6 +651,7 @@ class MainWindow(QMainWindow):
         for screen in self.screens:
             if screen.key in keys:
                 self._build_screen(screen)
+        QTimer.singleShot(0, self, self.build_remaining_screens)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the geometry."""

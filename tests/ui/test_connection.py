@@ -119,6 +119,8 @@ def test_a_stopped_server_shows_a_banner_keeps_notes_and_recovers(
         window = _window(qtbot, ctx)
         incidents_view = window.show_screen("incidents")
         window.show_screen("now")
+        # on a team server every screen is built in idle time, before any outage
+        qtbot.waitUntil(lambda: "load" in window.views, timeout=SOON_MS)
 
         cluster.stop()
 
@@ -132,8 +134,8 @@ def test_a_stopped_server_shows_a_banner_keeps_notes_and_recovers(
         window.refresh_all()  # a refresh that fails leaves what was loaded, no error
         assert [i.id for i in incidents_view.incidents] == [run.incident.id]
         assert incidents_view.timeline_rows()
-        never_opened = window.show_screen("load")
-        assert "Load needs the team server" in _texts(never_opened)
+        first_opened = window.show_screen("load")  # first visit, during the outage
+        assert "needs the team server" not in _texts(first_opened)
         # a note typed meanwhile in the runner waits on this computer, and the runner says so
         from oncall.ui.runner.view import RunnerView
 
@@ -180,8 +182,6 @@ def test_a_stopped_server_shows_a_banner_keeps_notes_and_recovers(
         assert second.incident.id > run.incident.id  # the server's id now
         opened = incidents.timeline(ctx.sessions, second.incident.id)
         assert [e.kind for e in opened] == [e.kind for e in second.runner.events]
-        # the screen that could not open while the server was away opens now
-        qtbot.waitUntil(lambda: "needs the team server" not in _texts(window.views["load"]))
         window.close()
     finally:
         _close(ctx)
