@@ -163,10 +163,14 @@ class _External:
 
     admin_url: str
 
-    def url(self, database: str = "postgres") -> str:
+    def url(self, database: str = "postgres", *, password: str | None = None) -> str:
+        """The superuser URL for ``database`` (``password`` replaces the known one)."""
         from sqlalchemy.engine import make_url
 
-        return make_url(self.admin_url).set(database=database).render_as_string(False)
+        url = make_url(self.admin_url).set(database=database)
+        if password is not None:
+            url = url.set(password=password)
+        return url.render_as_string(False)
 
 
 _TEMPLATE = "oncall_template"
