@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from oncall.app import AppContext
     from oncall.ui.main_window import MainWindow
+    from oncall.ui.mirror import MirrorKeeper
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +241,7 @@ class ConnectionController(QObject):
         super().__init__(window)
         self.window = window
         self.watcher: ConnectionWatcher | None = None
+        self.mirror: MirrorKeeper | None = None  # the team database's copy on this computer
         self.stale: set[str] = set()  # screens to re-read when next shown
         status().lost.connect(self._on_reported_lost)
         window.screen_shown.connect(self._on_screen_shown)
@@ -254,6 +256,14 @@ class ConnectionController(QObject):
         self.watcher.connection_lost.connect(self._show_lost)
         self.watcher.connection_restored.connect(self._on_restored)
         self.watcher.start()
+        if ctx.is_shared and ctx.read_only_reason is None:
+            from oncall.ui.mirror import MirrorKeeper
+
+            self.mirror = MirrorKeeper(ctx, parent=self)
+            self.watcher.external_change.connect(self.mirror.mark_changed)
+            self.watcher.delivered.connect(self.mirror.mark_changed)
+            self.window.undo_stack.indexChanged.connect(self.mirror.mark_changed)
+            self.mirror.start()
 
     def stop(self) -> None:
         """Stop watching (the window closes)."""
@@ -261,6 +271,11 @@ class ConnectionController(QObject):
             self.watcher.stop()
             self.watcher.deleteLater()
             self.watcher = None
+        if self.mirror is not None:
+            self.window.undo_stack.indexChanged.disconnect(self.mirror.mark_changed)
+            self.mirror.stop()
+            self.mirror.deleteLater()
+            self.mirror = None
 
     # ----- refreshing -------------------------------------------------------------------------
 
