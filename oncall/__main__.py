@@ -262,9 +262,14 @@ def _open(ctx: AppContext) -> AppContext | None:
 
     from oncall.app import open_database
     from oncall.db.migrate import DatabaseTooNew, SchemaBehind
+    from oncall.db.server import ConnectionProblem
 
     try:
         return open_database(ctx)
+    except ConnectionProblem as problem:
+        if problem.kind == "unreachable":
+            return _open_unreachable(ctx, problem)
+        return _cannot_open(problem)
     except SchemaBehind as behind:  # a team database: upgrading it is the user's choice
         log.warning("The team database needs an upgrade: %s", behind)
         from oncall.ui.schema_dialog import ask_to_upgrade
@@ -285,16 +290,50 @@ def _open(ctx: AppContext) -> AppContext | None:
         box.exec()
         return None
     except Exception as exc:
-        log.exception("Could not open the database")
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "oncall could not open its database",
-            "oncall could not open its database, so it will close now. Nothing was changed.",
-        )
-        box.setInformativeText(str(exc))
-        box.setDetailedText(f"{type(exc).__name__}: {exc}")
-        box.exec()
-        return None
+        return _cannot_open(exc)
+
+
+def _cannot_open(exc: Exception) -> None:
+    """Say that the database could not be opened and why (oncall then closes)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    log.error("Could not open the database", exc_info=exc)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        "oncall could not open its database",
+        "oncall could not open its database, so it will close now. Nothing was changed.",
+    )
+    box.setInformativeText(str(exc))
+    box.setDetailedText(f"{type(exc).__name__}: {exc}")
+    box.exec()
+
+
+def _open_unreachable(ctx: AppContext, problem: Exception) -> AppContext | None:
+    """The team server can't be reached: open its copy on this computer read-only (the
+    banner says from when), or, without one, say why and offer Retry / Quit."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from oncall.app import open_offline
+    from oncall.ui.mirror import offline_reason
+    from oncall.ui.zones import viewer_zone
+
+    log.warning("The team server can't be reached: %s", problem)
+    zone = viewer_zone(ctx)
+    if open_offline(ctx, lambda taken: offline_reason(taken, zone, ctx.clock())):
+        log.info("Opened the team server's copy on this computer, read-only")
+        return ctx
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        "oncall can't reach the team server",
+        f"oncall can't reach the team server ({ctx.database_label}), and this computer has "
+        "no copy of it yet. Nothing was changed.",
+    )
+    box.setInformativeText(str(problem))
+    retry = box.addButton("Retry", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(retry)
+    box.exec()
+    return _open(ctx) if box.clickedButton() is retry else None
 
 
 def _after_first_paint(window: QWidget, callback: Callable[[], None]) -> None:

@@ -223,6 +223,48 @@ def open_database(ctx: AppContext) -> AppContext:
     return ctx
 
 
+def open_offline(ctx: AppContext, reason: Callable[[datetime], str]) -> bool:
+    """The team server can't be reached at start-up: open its mirror on this computer
+    (``oncall.db.mirror``) read-only instead, in place; returns False when there is none.
+
+    ``ctx.read_only_reason`` becomes ``reason(when the copy was taken)``; the database URL
+    stays the server's, so the outbox keeps entries for it and :func:`reopen_server` can
+    switch over once it answers."""
+    from oncall.db import mirror
+
+    path = mirror.mirror_path(ctx.paths.cache, ctx.database_url)
+    sessions = mirror.open_mirror(path, ctx.database_url)
+    offline = mirror.offline_of(sessions)
+    if sessions is None or offline is None:
+        return False
+    ctx.sessions = sessions
+    ctx.read_only_reason = reason(offline.taken_at)
+    return True
+
+
+def is_offline(ctx: AppContext) -> bool:
+    """Whether ``ctx`` reads the team server's mirror (see :func:`open_offline`)."""
+    from oncall.db import mirror
+
+    return ctx.is_open and mirror.offline_of(ctx.sessions) is not None
+
+
+def reopen_server(ctx: AppContext) -> None:
+    """The team server answers again: open it in place of its mirror (as
+    :func:`open_database`: the schema is checked, changes come back on, or stay off for a
+    database from a newer oncall). Raises what opening raised, leaving the mirror open."""
+    if not is_offline(ctx):
+        return
+    mirrored = ctx.sessions
+    ctx.sessions = NOT_OPEN
+    try:
+        open_database(ctx)
+    except BaseException:
+        ctx.sessions = mirrored
+        raise
+    mirrored.kw["bind"].dispose()
+
+
 def _explain_connection_failure(ctx: AppContext, error: Exception) -> None:
     """Raise ``server.ConnectionProblem`` (what went wrong and what to do, no password) when
     ``error`` is a team server refusing or missing the connection; else return."""

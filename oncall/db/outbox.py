@@ -37,10 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from oncall.db import incidents
+from oncall.db import incidents, mirror
 from oncall.db.incident_models import IncidentEventRow, IncidentRow
 from oncall.db.watch import is_connection_lost
 from oncall.domain.incident import Event, EventKind, Incident, Outcome
@@ -76,8 +77,18 @@ _LOCKS_GUARD = threading.Lock()
 
 
 def server_of(sessions: Sessions) -> str:
-    """Which database ``sessions`` writes to: its URL without the password."""
+    """Which database ``sessions`` writes to: its URL without the password (for the
+    read-only mirror of a team server, ``oncall.db.mirror``, that server's)."""
+    offline = mirror.offline_of(sessions)
+    if offline is not None:
+        return make_url(offline.server_url).render_as_string(hide_password=True)
     return sessions.kw["bind"].url.render_as_string(hide_password=True)
+
+
+def _offline(sessions: Sessions) -> bool:
+    """Whether ``sessions`` read the mirror because the server could not be reached at
+    start-up: nothing is written through them, everything waits here."""
+    return mirror.offline_of(sessions) is not None
 
 
 def new_key() -> str:
@@ -183,7 +194,9 @@ class Outbox:
     def deliver(self, sessions: Sessions) -> int:
         """Send every entry waiting for ``sessions``' server, oldest first, each exactly once;
         returns how many were delivered. Stops at the first lost connection (raising it) and
-        leaves the rest for the next time."""
+        leaves the rest for the next time. Nothing is sent through the mirror's sessions."""
+        if _offline(sessions):
+            return 0
         with self.lock:
             return self._deliver(sessions)
 
@@ -340,25 +353,33 @@ def start_incident(
 ) -> tuple[Incident, Runner]:
     """:func:`oncall.db.incidents.start_incident`, or, when the server cannot be reached, an
     incident kept in the outbox under a local (negative) id, its runner already started.
-    Who was on call is filled in from the server's ledger when it is delivered."""
-    try:
-        return incidents.start_incident(
-            sessions, checklist, at, library=library, team_id=team_id,
-            engineer_id=engineer_id, severity=severity, title=title, actor=actor,
-        )  # fmt: skip
-    except Exception as exc:
-        if not is_connection_lost(exc):
-            raise
+    Who was on call is filled in from the server's ledger when it is delivered; meanwhile,
+    on the mirror (``oncall.db.mirror``: started while the server was away), the incident
+    shows the team and engineer the mirror's ledger has on call."""
+    if not _offline(sessions):
+        try:
+            return incidents.start_incident(
+                sessions, checklist, at, library=library, team_id=team_id,
+                engineer_id=engineer_id, severity=severity, title=title, actor=actor,
+            )  # fmt: skip
+        except Exception as exc:
+            if not is_connection_lost(exc):
+                raise
+    shown_team, shown_engineer = team_id, engineer_id
+    if _offline(sessions):  # the mirror can say who is on call (the server decides later)
+        with sessions() as s:
+            shown_team, primary, _ = incidents.on_call(s, at, team_id)
+        shown_engineer = engineer_id if engineer_id is not None else primary
     runner = Runner(checklist, library, actor=actor)
     made = runner.start(at, severity=severity)
     incident = Incident(
-        id=0, opened_at=at, title=title.strip() or checklist.title, team_id=team_id,
-        engineer_id=engineer_id, checklist_id=checklist.id,
+        id=0, opened_at=at, title=title.strip() or checklist.title, team_id=shown_team,
+        engineer_id=shown_engineer, checklist_id=checklist.id,
         checklist_version=checklist.version, severity=severity,
     )  # fmt: skip
     fields = {
         "title": incident.title,
-        "team_id": team_id,
+        "team_id": shown_team,
         "engineer_id": engineer_id,
         "checklist_id": checklist.id,
         "checklist_version": checklist.version,
@@ -386,8 +407,8 @@ def write_events(
     todo = list(events)
     out: list[Event] = []
     with outbox.lock:
-        queue = False
-        if outbox.waiting(sessions):
+        queue = _offline(sessions)  # reading the mirror: every event waits here
+        if not queue and outbox.waiting(sessions):
             try:
                 outbox.deliver(sessions)
             except Exception as exc:

@@ -61,6 +61,9 @@ def save_refusal(exc: BaseException) -> str | None:
         return str(exc)
     if report_lost(exc):
         return NOT_SAVED
+    if _is_mirror_refusal(exc):
+        log.warning("A write reached the team server's read-only copy; refused")
+        return OFFLINE_NOT_SAVED
     if "sqlalchemy" in sys.modules:
         from oncall.db.watch import is_read_only_refusal
 
@@ -68,6 +71,28 @@ def save_refusal(exc: BaseException) -> str | None:
             log.warning("The team database refused a write: it is read-only")
             return READ_ONLY_NOT_SAVED
     return None
+
+
+#: What a write that reached the read-only copy of the team server says (a start while the
+#: server was away, ``oncall.db.mirror``; most writes are refused before, by ``ctx.edit``).
+OFFLINE_NOT_SAVED = (
+    "Not saved: the team server can't be reached and oncall shows its copy on this computer "
+    "(see the banner); your change is still in the form."
+)
+
+
+def _is_mirror_refusal(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite refusing a write to a read-only file (the mirror)."""
+    import sqlite3
+
+    seen: BaseException | None = exc
+    for _ in range(5):  # the driver's error sits under SQLAlchemy's, a level or two down
+        if seen is None:
+            return False
+        if isinstance(seen, sqlite3.OperationalError) and "readonly database" in str(seen):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+    return False
 
 
 def banner_text(since: datetime, zone: str) -> str:
@@ -131,13 +156,23 @@ class ConnectionWatcher(QObject):
     delivered = Signal(int)
 
     def __init__(self, ctx: AppContext, interval_ms: int = POLL_MS, parent: QObject | None = None):
-        from oncall.db import outbox
+        from oncall.db import mirror, outbox
         from oncall.db.watch import ChangeWatch
 
         super().__init__(parent)
         self.ctx = ctx
         self.since: datetime | None = None  # when the connection was lost; None while fine
         self._engine = ctx.sessions.kw["bind"]
+        self._sessions: Any = None  # where the outbox delivers; None: ctx.sessions
+        #: the app reads the server's mirror (started while it was away): the watch polls the
+        #: real server, and its first answer is ``connection_restored``
+        self.offline = mirror.offline_of(ctx.sessions)
+        if self.offline is not None:
+            from oncall.db.engine import make_engine, make_session_factory
+
+            self._engine = make_engine(self.offline.server_url)
+            self._sessions = make_session_factory(self._engine)
+            self.since = ctx.clock()  # lost from the start (the banner already says so)
         self._watch = ChangeWatch(self._engine)
         self._box = outbox.outbox_for(ctx.paths.state)
         self._lock = threading.Lock()  # one poll at a time; stop() waits for it
@@ -165,6 +200,8 @@ class ConnectionWatcher(QObject):
         with self._lock:
             self._closed = True
             self._watch.close()
+            if self._sessions is not None:
+                self._engine.dispose()  # the watcher's own engine on the server
 
     def mark_lost(self) -> None:
         """Someone on the GUI thread met a lost connection: say so now, not at the next poll."""
@@ -201,7 +238,7 @@ class ConnectionWatcher(QObject):
                 return
             try:
                 changed = self._watch.poll()
-                sessions = self.ctx.sessions
+                sessions = self._sessions or self.ctx.sessions
                 delivered = self._box.deliver(sessions) if self._box.waiting(sessions) else 0
                 result = ("ok", (changed, delivered))
             except Exception as exc:
@@ -321,10 +358,51 @@ class ConnectionController(QObject):
         from oncall.ui.banner import CONNECTION
 
         self.window.banner.clear_message(CONNECTION)
+        if self.watcher is not None and self.watcher.offline is not None:
+            # started on the mirror: open the server in its place (not inside this signal:
+            # reopening replaces the watcher that sent it)
+            QTimer.singleShot(0, self, self.reopen)
+            return
         rebuild = getattr(self.window, "rebuild_offline_screens", None)
         if rebuild is not None:
             rebuild()
         self.refresh_everything()
+
+    def reopen(self) -> None:
+        """The team server answers after a start on its mirror: open the server in place
+        (``app.reopen_server``), deliver the outbox, and every screen re-reads. When that
+        fails (its schema needs an upgrade, it went away again) the mirror stays open and
+        the banner says to restart oncall."""
+        from oncall.app import is_offline, reopen_server
+        from oncall.db import outbox
+        from oncall.ui.banner import CONNECTION
+
+        ctx = self.window.ctx
+        if not is_offline(ctx):
+            return
+        try:
+            reopen_server(ctx)
+        except Exception as exc:
+            log.warning("Could not reopen the team server: %s", exc)
+            self.window.banner.show_message(CONNECTION, REOPEN_FAILED)
+            return
+        log.info("The team server is back: reopened it in place of its copy")
+        try:  # what waits goes now (the watcher may have sent it already: never twice)
+            delivered = outbox.outbox_for(ctx.paths.state).deliver(ctx.sessions)
+        except Exception as exc:
+            if not report_lost(exc):
+                raise
+            delivered = 0
+        if delivered:
+            status().delivered.emit(delivered)
+        self.window.reopened()
+
+
+#: What the banner says when the server is back but could not be reopened in place.
+REOPEN_FAILED = (
+    "The team server is back, but oncall could not switch to it from the copy on this "
+    "computer; restart oncall to make changes."
+)
 
 
 def safely(action: Callable[[], object]) -> None:

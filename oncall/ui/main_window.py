@@ -630,7 +630,7 @@ class MainWindow(QMainWindow):
         if not (self.ready and self.ctx.is_open and self.ctx.is_shared):
             return
         watcher = self.connection.watcher if self.connection is not None else None
-        lost = watcher is not None and watcher.is_lost
+        lost = watcher is not None and watcher.is_lost and watcher.offline is None
         if lost or self._offline_screens:
             return  # the server is away: the rest open on first visit once it's back
         screen = next((s for s in self.screens if s.key not in self.views), None)
@@ -638,6 +638,14 @@ class MainWindow(QMainWindow):
             return
         self._build_screen(screen)
         QTimer.singleShot(0, self, self.build_remaining_screens)
+
+    def reopened(self) -> None:
+        """The team server was opened in place of its mirror (``ConnectionController.reopen``):
+        the banner follows, the connection is watched anew, every screen re-reads."""
+        self._show_read_only(self.ctx)
+        self._watch_connection()
+        self.rebuild_offline_screens()
+        self.refresh_all()
 
     def rebuild_offline_screens(self) -> None:
         """Build again the screens that could not open while the server was unreachable."""

@@ -190,3 +190,178 @@ def test_the_mirror_is_made_after_opening_and_refreshed_after_changes(
     finally:
         ctx.close()
         other.close()
+
+
+OFFLINE = (
+    "The team server can't be reached; showing the copy from 10:00 on this computer. "
+    "Changes are off until it's back."
+)
+
+
+def test_starting_while_the_server_is_down_opens_the_copy_and_reopens_when_back(
+    qtbot: QtBot, cluster: Cluster, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QComboBox
+
+    from oncall.__main__ import _open
+    from oncall.app import is_offline, prepare_context
+    from oncall.db import commands, incidents, queries
+    from oncall.domain.model import Team
+    from oncall.ui.banner import CONNECTION, READ_ONLY
+    from oncall.ui.connection import OFFLINE_NOT_SAVED, save_refusal
+    from oncall.ui.runner.incident_run import load_checklists, start_run
+    from oncall.ui.undo import push_edit
+    from tests.ui.shots import save_png
+
+    url, folder = cluster.url("oncall"), tmp_path / "app"
+
+    def prepared() -> AppContext:  # what `oncall --data-dir FOLDER` resolves
+        ctx = prepare_context(folder, clock=lambda: NOW, database_url=url)
+        ctx.settings = ctx.settings.with_(viewer_zone="Europe/London")
+        return ctx
+
+    # 1. A day at work on the team server: the copy on this computer is made.
+    first = prepared()
+    assert _open(first) is first
+    window = _window(qtbot, first, ready=False)
+    with qtbot.waitSignal(window.context_attached, timeout=SOON_MS):
+        window.attach_context(first)  # what start-up does after the first paint
+    with qtbot.waitSignal(window.connection.mirror.refreshed, timeout=SOON_MS):
+        pass
+    window.close()
+    first.close()
+
+    # 2. The next morning the server is down: oncall starts on the copy, read-only.
+    cluster.stop()
+    ctx = prepared()
+    assert _open(ctx) is ctx
+    try:
+        assert is_offline(ctx)
+        assert ctx.read_only_reason == OFFLINE
+        window = _window(qtbot, ctx, ready=False)
+        with qtbot.waitSignal(window.context_attached, timeout=SOON_MS):
+            window.attach_context(ctx)
+        assert window.connection.mirror is None  # the copy is not copied onto itself
+        assert window.banner.message(READ_ONLY) == OFFLINE
+        assert window.database_label.text() == "Database: Team server 127.0.0.1/oncall"
+        qtbot.waitUntil(lambda: set(window.views) == set(SHOWS), timeout=SOON_MS)
+        for key, shown in SHOWS.items():
+            words = _texts(window.show_screen(key))
+            assert "needs the team server" not in words, key
+            assert shown in words, key
+        window.show_screen("now")
+        save_png(window, "offline_start.png", tmp_path)
+
+        # a change is refused with a sentence; nothing lands on the undo stack
+        refused = push_edit(
+            window.undo_stack,
+            "Add a team",
+            lambda: ctx.edit(1, lambda s: commands.add_team(s, Team(0, "X", "UTC", ""))),
+            lambda: None,
+        )
+        assert refused == OFFLINE
+        assert window.undo_stack.count() == 0
+        # a write that goes around ctx.edit meets the read-only file, and says so too
+        with pytest.raises(Exception) as direct, ctx.sessions.begin() as s:
+            commands.add_team(s, Team(0, "Y", "UTC", ""))
+        assert save_refusal(direct.value) == OFFLINE_NOT_SAVED
+
+        # paged meanwhile: the incident starts on this computer, who is on call from the copy
+        library = load_checklists(ctx)
+        run = start_run(ctx, library.checklists["web-triage"], library)
+        assert run.incident.id < 0
+        with ctx.sessions() as s:
+            team, primary, _ = incidents.on_call(s, NOW)
+        assert (run.incident.team_id, run.incident.engineer_id) == (team, primary)
+        assert primary is not None
+        run.note("Rolled back the 02:00 deploy")
+        waiting = run.waiting()
+        assert waiting >= 2  # opened, first step, the note
+
+        # 3. The server is back: oncall switches to it, changes come back, the outbox goes.
+        cluster.start()
+        qtbot.waitUntil(lambda: not is_offline(ctx), timeout=SOON_MS)
+        assert ctx.read_only_reason is None
+        assert window.banner.message(READ_ONLY) is None
+        assert window.banner.message(CONNECTION) is None
+        qtbot.waitUntil(lambda: run.waiting() == 0, timeout=SOON_MS)
+        server_id = run.incident.id
+        assert server_id > 0
+        texts = [e.text for e in incidents.timeline(ctx.sessions, server_id)]
+        assert texts.count("Rolled back the 02:00 deploy") == 1
+        with ctx.sessions() as s:
+            opened = s.execute(
+                text("SELECT count(*) FROM incident WHERE opened_at = :at"), {"at": NOW}
+            ).scalar_one()
+        assert opened == 1  # delivered once
+        assert (
+            push_edit(
+                window.undo_stack,
+                "Add a team",
+                lambda: ctx.edit(1, lambda s: commands.add_team(s, Team(0, "Search", "UTC", ""))),
+                lambda: None,
+            )
+            is None
+        )
+        with ctx.sessions() as s:
+            assert "Search" in [t.name for t in queries.list_teams(s)]
+        window.refresh_all()  # the screens read the server now, not the copy
+        pickers = window.views["team"].findChildren(QComboBox)
+        assert any("Search" in [c.itemText(i) for i in range(c.count())] for c in pickers)
+        window.close()
+    finally:
+        ctx.close()
+
+
+def test_starting_while_the_server_is_down_without_a_copy_says_why_retry_or_quit(
+    qtbot: QtBot, cluster: Cluster, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from oncall.__main__ import _open
+    from oncall.app import prepare_context
+
+    cluster.stop()
+    ctx = prepare_context(tmp_path / "new", clock=lambda: NOW, database_url=cluster.url("oncall"))
+    seen: list[tuple[str, str, list[str]]] = []
+
+    def answer() -> None:
+        box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)), None)
+        if box is None or not box.isVisible():
+            QTimer.singleShot(20, answer)  # exec() has not shown it yet
+            return
+        buttons = [b.text() for b in box.buttons()]
+        seen.append((box.text(), box.informativeText(), buttons))
+        next(b for b in box.buttons() if b.text() == "Quit").click()
+
+    QTimer.singleShot(0, answer)
+    assert _open(ctx) is None
+    assert len(seen) == 1
+    words, why, buttons = seen[0]
+    assert words.startswith("oncall can't reach the team server (Team server 127.0.0.1/oncall)")
+    assert "no copy of it yet" in words
+    assert "connection refused" in why
+    assert sorted(buttons) == ["Quit", "Retry"]
+    assert not ctx.is_open
+
+    # Retry: still down asks again; once the server is up, oncall opens it
+    def retry() -> None:
+        box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)), None)
+        if box is None or not box.isVisible():
+            QTimer.singleShot(20, retry)
+            return
+        seen.append((box.text(), box.informativeText(), []))
+        if len(seen) == 3:
+            cluster.start()
+        next(b for b in box.buttons() if b.text() == "Retry").click()
+        if len(seen) < 3:
+            QTimer.singleShot(20, retry)  # the next box, once this one has closed
+
+    QTimer.singleShot(0, retry)
+    try:
+        assert _open(ctx) is ctx
+        assert len(seen) == 3
+        assert ctx.read_only_reason is None
+    finally:
+        ctx.close()
