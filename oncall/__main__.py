@@ -269,7 +269,8 @@ def _open(ctx: AppContext) -> AppContext | None:
     except ConnectionProblem as problem:
         if problem.kind == "unreachable":
             return _open_unreachable(ctx, problem)
-        return _cannot_open(problem)
+        _cannot_open(problem)
+        return None
     except SchemaBehind as behind:  # a team database: upgrading it is the user's choice
         log.warning("The team database needs an upgrade: %s", behind)
         from oncall.ui.schema_dialog import ask_to_upgrade
@@ -290,7 +291,8 @@ def _open(ctx: AppContext) -> AppContext | None:
         box.exec()
         return None
     except Exception as exc:
-        return _cannot_open(exc)
+        _cannot_open(exc)
+        return None
 
 
 def _cannot_open(exc: Exception) -> None:

@@ -365,3 +365,35 @@ def test_starting_while_the_server_is_down_without_a_copy_says_why_retry_or_quit
         assert ctx.read_only_reason is None
     finally:
         ctx.close()
+
+
+def test_the_app_itself_starts_on_the_copy_while_the_server_is_down(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """``oncall`` as a process (start-up's real path): paints, opens the copy, is ready."""
+    import os
+    import subprocess
+    import sys
+
+    from oncall.db import mirror
+
+    url, folder = cluster.url("oncall"), tmp_path / "data"
+    engine = make_engine(url)
+    mirror.refresh(engine, mirror.mirror_path(app_paths(folder).create().cache, url))
+    engine.dispose()
+    cluster.stop()
+    env = {
+        **os.environ,
+        "ONCALL_DATA_DIR": str(folder),
+        "ONCALL_DATABASE_URL": url,
+        "ONCALL_EXIT_AFTER_PAINT": "ready",
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "oncall", "--debug"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].startswith("ready ")
+    assert "Opened the team server's copy on this computer, read-only" in result.stderr
+    assert "oncall-test-secret" not in result.stderr
