@@ -21,7 +21,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +82,17 @@ def refresh(
     (``transfer.backup_to_file``: a partial file, renamed over the mirror when complete and
     counted). Raises what the copy raised; the previous mirror is then left as it was. Run it
     off the GUI thread (a pool thread: it takes its own connection from ``source``)."""
+    for step in refreshing(source, path, clock=clock):
+        if isinstance(step, Refreshed):
+            return step
+    raise AssertionError("refreshing always ends with its Refreshed")  # pragma: no cover
+
+
+def refreshing(
+    source: Engine, path: Path, *, clock: Callable[[], datetime] | None = None
+) -> Iterator[transfer.CopyProgress | Refreshed]:
+    """:func:`refresh` as a job (``oncall.jobs`` style): the copy's progress, then the
+    :class:`Refreshed`. Closing it early (a cancel) removes the partial file."""
     began = time.perf_counter()
     taken = (clock or _utc_now)()  # the snapshot starts right after: a safe lower bound
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,10 +100,12 @@ def refresh(
     for step in transfer.backup_to_file(source, path, overwrite=True):
         if step.report is not None:
             report = step.report
+        else:
+            yield step
     assert report is not None  # backup_to_file always ends with its report
     stamp = taken.timestamp()
     os.utime(path, (stamp, stamp))  # the file's time says when its data is from
-    return Refreshed(path, taken, report.rows, len(report.counts), time.perf_counter() - began)
+    yield Refreshed(path, taken, report.rows, len(report.counts), time.perf_counter() - began)
 
 
 def taken_at(path: Path) -> datetime | None:

@@ -107,7 +107,8 @@ class MirrorKeeper(QObject):
         def job() -> Any:
             from oncall.db import mirror
 
-            yield mirror.refresh(engine, path, clock=clock)
+            # progress between batches: a cancel (the window closes) stops the copy there
+            yield from mirror.refreshing(engine, path, clock=clock)
 
         worker = Worker(job)
         worker.signals.progress.connect(self._on_refreshed)
@@ -117,6 +118,10 @@ class MirrorKeeper(QObject):
         worker.start()
 
     def _on_refreshed(self, done: Any) -> None:
+        from oncall.db.mirror import Refreshed
+
+        if not isinstance(done, Refreshed):
+            return  # the copy's progress: nobody watches it
         log.info("Copied the team database to this computer: %s rows in %.2f s",
                  f"{done.rows:,}", done.seconds)  # fmt: skip
         self.refreshed.emit(done)

@@ -73,3 +73,29 @@ def test_no_mirror_or_a_damaged_one_is_none(tmp_path: Path) -> None:
     assert mirror.open_mirror(path, url) is None
     path.write_bytes(b"not a database at all" * 100)
     assert mirror.open_mirror(path, url) is None
+
+
+def test_a_refresh_stopped_midway_leaves_the_previous_copy(pg_database, tmp_path) -> None:
+    engine = make_engine(pg_database())
+    sessions = make_session_factory(engine)
+    try:
+        with sessions.begin() as s:
+            commands.add_team(s, Team(0, "Payments", "Europe/London", ""))
+        path = mirror.mirror_path(tmp_path, str(engine.url))
+        mirror.refresh(engine, path, clock=lambda: NOW)
+        with sessions.begin() as s:
+            commands.add_team(s, Team(0, "Platform", "UTC", ""))
+        steps = mirror.refreshing(engine, path)
+        for step in steps:
+            if step.message == "Copying":
+                break
+        steps.close()  # the window closed: the worker cancels between steps
+        assert not list(tmp_path.glob("*.partial*"))
+        assert mirror.taken_at(path) == NOW
+        copied = mirror.open_mirror(path, str(engine.url))
+        assert copied is not None
+        with copied() as s:
+            assert [t.name for t in queries.list_teams(s)] == ["Payments"]
+        copied.kw["bind"].dispose()
+    finally:
+        engine.dispose()

@@ -322,13 +322,20 @@ def test_starting_while_the_server_is_down_without_a_copy_says_why_retry_or_quit
     from oncall.__main__ import _open
     from oncall.app import prepare_context
 
+    def _visible_box() -> QMessageBox | None:  # earlier boxes linger, hidden
+        return next(
+            (w for w in QApplication.topLevelWidgets()
+             if isinstance(w, QMessageBox) and w.isVisible()),
+            None,
+        )  # fmt: skip
+
     cluster.stop()
     ctx = prepare_context(tmp_path / "new", clock=lambda: NOW, database_url=cluster.url("oncall"))
     seen: list[tuple[str, str, list[str]]] = []
 
     def answer() -> None:
-        box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)), None)
-        if box is None or not box.isVisible():
+        box = _visible_box()
+        if box is None:
             QTimer.singleShot(20, answer)  # exec() has not shown it yet
             return
         buttons = [b.text() for b in box.buttons()]
@@ -347,8 +354,8 @@ def test_starting_while_the_server_is_down_without_a_copy_says_why_retry_or_quit
 
     # Retry: still down asks again; once the server is up, oncall opens it
     def retry() -> None:
-        box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)), None)
-        if box is None or not box.isVisible():
+        box = _visible_box()
+        if box is None:
             QTimer.singleShot(20, retry)
             return
         seen.append((box.text(), box.informativeText(), []))
