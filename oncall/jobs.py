@@ -9,25 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from oncall.domain.progress import Progress  # re-exported: jobs.Progress
+
 if TYPE_CHECKING:  # annotations only: jobs is imported on the way to the window
     from sqlalchemy.orm import Session, sessionmaker
 
     from oncall.credentials import Secret
     from oncall.exchange.pages_csv import ImportReport as PagesReport
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """How far a job has come: ``done`` of ``total`` steps, and what it is doing now."""
-
-    done: int
-    total: int
-    message: str = ""
-
-    @property
-    def fraction(self) -> float:
-        """Share done, 0.0 to 1.0 (1.0 for a job with nothing to do)."""
-        return 1.0 if self.total <= 0 else min(1.0, self.done / self.total)
 
 
 def refresh_ledgers(

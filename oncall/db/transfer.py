@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from oncall.db import migrate
 from oncall.db.engine import make_engine, sqlite_url
 from oncall.db.models import Base
+from oncall.domain.progress import Progress
 
 __all__ = [
     "BATCH_ROWS",
@@ -149,19 +150,11 @@ class CopyReport:
 
 
 @dataclass(frozen=True, slots=True)
-class CopyProgress:
-    """How far a copy has come: ``done`` of ``total`` rows, what it is doing now, and (on the
-    last value a copy yields, only) the ``report``. Shaped like ``oncall.jobs.Progress``."""
+class CopyProgress(Progress):
+    """How far a copy has come, in rows; the last value a copy yields (only) carries the
+    ``report``."""
 
-    done: int
-    total: int
-    message: str = ""
     report: CopyReport | None = None
-
-    @property
-    def fraction(self) -> float:
-        """Share done, 0.0 to 1.0 (1.0 for a copy with nothing to do)."""
-        return 1.0 if self.total <= 0 else min(1.0, self.done / self.total)
 
 
 def copied_tables() -> list[Table]:
