@@ -183,25 +183,48 @@ def start_incident_in(
     For writers that build more than one thing at once (the demo); the app itself uses
     :func:`start_incident`."""
     mapping.require_aware(at, "incident start")
-    team, primary, secondary = on_call(s, at, team_id)
-    row = IncidentRow(
-        title=title.strip() or checklist.title,
-        team_id=team,
-        engineer_id=engineer_id if engineer_id is not None else primary,
-        primary_id=primary,
-        secondary_id=secondary,
-        checklist_id=checklist.id,
-        checklist_version=checklist.version,
-        severity=severity.value if severity else None,
-        opened_at=at,
-    )
-    s.add(row)
-    s.flush()
+    row = add_incident_row(
+        s, at, title=title.strip() or checklist.title, team_id=team_id,
+        engineer_id=engineer_id, checklist_id=checklist.id,
+        checklist_version=checklist.version, severity=severity.value if severity else None,
+    )  # fmt: skip
     runner = Runner(checklist, library, actor=actor)
     started = runner.start(at, severity=severity)
     # The runner keeps the stored copies (with ids), as a replay would.
     runner.events[:] = [_store(s, row.id, e) for e in started]
     return incident_of(row), runner
+
+
+def add_incident_row(
+    s: Session,
+    at: datetime,
+    *,
+    title: str,
+    team_id: int | None,
+    engineer_id: int | None,
+    checklist_id: str,
+    checklist_version: int,
+    severity: str | None,
+) -> IncidentRow:
+    """Add an incident opened at ``at``, pre-filled from the ledger at that instant (see
+    :func:`on_call`: the team, its primary and secondary; the engineer running it is
+    ``engineer_id``, else that primary); flushed, so it has its id. For a live start
+    (:func:`start_incident_in`) and one delivered later from the outbox alike."""
+    team, primary, secondary = on_call(s, at, team_id)
+    row = IncidentRow(
+        title=title,
+        team_id=team,
+        engineer_id=engineer_id if engineer_id is not None else primary,
+        primary_id=primary,
+        secondary_id=secondary,
+        checklist_id=checklist_id,
+        checklist_version=checklist_version,
+        severity=severity,
+        opened_at=at,
+    )
+    s.add(row)
+    s.flush()
+    return row
 
 
 def append_event(

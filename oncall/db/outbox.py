@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from oncall.db import incidents, mirror
-from oncall.db.incident_models import IncidentEventRow, IncidentRow
+from oncall.db.incident_models import IncidentEventRow
 from oncall.db.watch import is_connection_lost
 from oncall.domain.incident import Event, EventKind, Incident, Outcome
 from oncall.domain.model import Severity
@@ -317,22 +317,12 @@ def _start_once(sessions: Sessions, data: dict[str, Any]) -> int:
         )
         if found is not None:
             return int(found)
-        opened_at = datetime.fromisoformat(fields["opened_at"])
-        team, primary, secondary = incidents.on_call(s, opened_at, fields["team_id"])
-        engineer = fields["engineer_id"]
-        row = IncidentRow(
-            title=fields["title"],
-            team_id=team,
-            engineer_id=engineer if engineer is not None else primary,
-            primary_id=primary,
-            secondary_id=secondary,
-            checklist_id=fields["checklist_id"],
-            checklist_version=fields["checklist_version"],
+        row = incidents.add_incident_row(
+            s, datetime.fromisoformat(fields["opened_at"]), title=fields["title"],
+            team_id=fields["team_id"], engineer_id=fields["engineer_id"],
+            checklist_id=fields["checklist_id"], checklist_version=fields["checklist_version"],
             severity=fields["severity"],
-            opened_at=opened_at,
-        )
-        s.add(row)
-        s.flush()
+        )  # fmt: skip
         for item in items:
             incidents.append_event_in(s, row.id, _event_of(item["event"], row.id), item["key"])
         return int(row.id)
