@@ -220,7 +220,23 @@ class ChangePreviewDialog(QDialog):
         if self.concerns or self.orphaned:
             # Room for the sentences: about 80 characters a line, in the font's units.
             self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
+        if changed:  # every column whole, without scrolling sideways (up to most of the screen)
+            margins = layout.contentsMargins()
+            wanted = self._table_width() + margins.left() + margins.right()
+            screen = self.screen()
+            room = int(screen.availableGeometry().width() * 0.9) if screen else wanted
+            self.setMinimumWidth(max(self.minimumWidth(), min(wanted, room)))
         self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
+
+    def _table_width(self) -> int:
+        """The width the per-person table needs to show every column whole."""
+        header = self.tree.header()
+        columns = header.sectionSize(0) + sum(
+            max(self.tree.sizeHintForColumn(i), header.sectionSizeHint(i))
+            for i in range(1, header.count())
+        )
+        scroll = self.tree.verticalScrollBar().sizeHint().width()
+        return columns + 2 * self.tree.frameWidth() + scroll
 
     def _concern_box(self, concerns: Sequence[Concern]) -> QFrame:
         """The guard's concerns in calm words: a quiet framed note, not an alarm."""
