@@ -431,7 +431,12 @@ def _snapshot(source: Engine) -> Iterator[Connection]:
         try:
             yield conn
         finally:
-            conn.rollback()
+            try:
+                conn.rollback()
+            except DBAPIError:
+                # The server went away mid-copy (the copy itself says so): it ended the
+                # transaction already, and this connection is of no further use.
+                conn.invalidate()
 
 
 def _count(conn: Connection, table: Table) -> int:
@@ -443,11 +448,17 @@ def _batches(conn: Connection, table: Table, size: int) -> Iterator[list[dict]]:
     cursor on PostgreSQL; SQLite's cursor steps through the file as rows are fetched)."""
     query = select(table).order_by(*table.primary_key.columns)
     result = conn.execution_options(stream_results=True, yield_per=size).execute(query)
+    cursor = result.cursor
     try:
         for rows in result.partitions(size):
             yield [row._asdict() for row in rows]
     finally:
         result.close()
+        # When the server has gone, closing a server-side cursor fails (SQLAlchemy logs it)
+        # and leaves it marked open; by then the driver knows the connection is dead, so a
+        # second close only marks it closed, and it is not reported as leaked later.
+        with contextlib.suppress(Exception):
+            cursor.close()
 
 
 def _insert(conn: Connection, table: Table, rows: Sequence[dict]) -> None:

@@ -383,3 +383,43 @@ def test_a_server_that_goes_away_midway_is_left_empty(source: Engine):
             server.dispose()
     finally:
         cluster.destroy()
+
+
+def test_a_backup_abandoned_after_the_server_went_away_leaves_nothing_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The mirror's case: a copy FROM a team server that stops, then is dropped between
+    batches (the window closed). Nothing may surface later as a leaked cursor or an error
+    raised while the copy is being discarded."""
+    import gc
+    import sys
+
+    from tests.pg import Cluster
+
+    leaked: list[str] = []
+    monkeypatch.setattr(
+        sys, "unraisablehook", lambda u: leaked.append(f"{u.exc_type.__name__} in {u.object!r}")
+    )
+    cluster = Cluster.create()  # its own: this test stops it
+    try:
+        cluster.start()
+        team = make_engine(cluster.url("postgres"))
+        migrate.upgrade(team)
+        with team.begin() as conn:
+            conn.execute(
+                insert(EngineerRow),
+                [{"name": f"E{i}", "handle": f"e{i}", "row_version": 1} for i in range(300)],
+            )
+        job = backup_to_file(team, tmp_path / "copy.sqlite", batch_rows=50)
+        for step in job:
+            if step.message == "Copying engineer" and step.done >= 100:
+                break
+        cluster.stop()
+        job.close()
+        del job
+        gc.collect()
+        team.dispose()
+        assert leaked == []
+        assert not (tmp_path / "copy.sqlite").exists()
+    finally:
+        cluster.destroy()
